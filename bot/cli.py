@@ -1,0 +1,122 @@
+"""The `newsbot` command: index, ask, serve, eval. Heavy imports happen inside each command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, no traceback."""
+
+
+def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="index directory (default: the per-user cache for the default corpus)",
+    )
+
+
+def _add_backend(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "onnx-int8"),
+        default=None,
+        help="where the embedding model runs (default: $NEWSBOT_BACKEND or torch)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Answer questions about news articles with the exact sentences that answer them, cited.",
+        epilog="Start with: newsbot ask \"Who attended the Kuala Lumpur talks?\"",
+    )
+    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log verbosity")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    index = commands.add_parser(
+        "index",
+        help="build or update an index from article files",
+        description="Build or update the index of the given files and directories (.txt, .md, .html, .jsonl). "
+        "Only articles that changed since the last build are embedded again.",
+    )
+    index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article files or directories")
+    _add_index_dir(index)
+    _add_backend(index)
+    index.add_argument("--faiss-index", choices=("auto", "flat", "hnsw", "ivf"), default="auto", help="FAISS index type (default: by size)")
+
+    ask = commands.add_parser(
+        "ask",
+        help="answer a question (or one per line from stdin)",
+        description="Answer QUESTION with cited sentences from the articles. Without QUESTION, read questions "
+        "one per line from stdin and answer each, loading the model once.",
+    )
+    ask.add_argument("question", nargs="?", metavar="QUESTION", help="the question; omit to read questions from stdin")
+    _add_index_dir(ask)
+    _add_backend(ask)
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--k", type=int, default=None, metavar="N", help="number of top chunks to draw sentences from (default: 4)")
+    ask.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD)")
+    ask.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE (YYYY-MM-DD)")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the Telegram bot",
+        description="Run the Telegram bot. Configuration comes from the environment: TELEGRAM_BOT_TOKEN (required), "
+        "TELEGRAM_BASE_URL, NEWSBOT_ADMINS, NEWSBOT_INDEX_DIR, NEWSBOT_CORPUS.",
+    )
+    _add_index_dir(serve)
+    serve.add_argument("--corpus", type=Path, action="append", default=None, metavar="PATH", help="corpus path read by /reindex (repeatable)")
+    serve.add_argument("--webhook-url", default=None, metavar="URL", help="serve a webhook at URL instead of long polling")
+    serve.add_argument("--listen", default="0.0.0.0", help="webhook listen address (default: 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8443, help="webhook port (default: 8443)")
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure retrieval, citations, abstention and latency",
+        description="Index the corpus (or reuse the index) and measure answers against questions in the shared "
+        "format (question, answers, doc_id).",
+    )
+    evaluate.add_argument("--corpus", type=Path, nargs="+", required=True, metavar="PATH", help="corpus files or directories")
+    evaluate.add_argument("--questions", type=Path, required=True, metavar="FILE", help="answerable questions (.jsonl)")
+    evaluate.add_argument("--unanswerable", type=Path, action="append", default=None, metavar="FILE", help="questions that should be declined (.jsonl; repeatable)")
+    evaluate.add_argument("--qrels", type=Path, default=None, metavar="FILE", help="BEIR qrels (.tsv) for nDCG@10")
+    evaluate.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N questions of each file")
+    _add_index_dir(evaluate)
+    _add_backend(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from bot import commands
+
+    handler = {"index": commands.run_index, "ask": commands.run_ask, "serve": commands.run_serve, "eval": commands.run_eval}[args.command]
+    try:
+        return handler(args)
+    except CliError as error:
+        print(f"newsbot {args.command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""What kind of answer a question asks for, and whether a sentence holds one.
+
+Used as a scoring feature, never as a filter: careful patterns for people and organisations
+(who), dates (when), numbers and amounts (how many / how much), places (where).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class AnswerType(Enum):
+    PERSON = "person"
+    DATE = "date"
+    NUMBER = "number"
+    PLACE = "place"
+    OTHER = "other"
+
+
+_MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{4}}|(?:1[5-9]|20)\d{{2}}s?|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|yesterday|today|tomorrow|last\s+(?:week|month|year)|"
+    r"(?:\d+|a|one|two|three)\s+(?:days?|weeks?|months?|years?|centur(?:y|ies))\s+(?:ago|later|earlier|before|after)|"
+    r"(?:\d+(?:st|nd|rd|th)|[a-z]+(?:teenth|tieth))\s+century)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"(?:[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:%|percent|per\s?cent|million|billion|thousand|hundred)?|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b)",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|van|von|bin|al|of|the))*\s+[A-Z][\w'’\-]+")
+_PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
+
+
+def question_type(question: str) -> AnswerType:
+    """The answer type asked for, from the question's wh-word and what follows it."""
+    q = question.strip().lower()
+    if re.search(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(percentage|number|amount|proportion)\b", q):
+        return AnswerType.NUMBER
+    if re.search(r"\bwhen\b|\bwhat\s+(year|date|day|month|time|century|decade)\b|\bwhich\s+(year|date|day|month|century)\b", q):
+        return AnswerType.DATE
+    if re.search(r"\bwhere\b|\bwhat\s+(country|city|place|town|state|region|location)\b|\bwhich\s+(country|city|place|town|state|region)\b", q):
+        return AnswerType.PLACE
+    if re.search(r"\bwho(m|se)?\b|\bwhat\s+(company|organi[sz]ation|group|team|person|man|woman)\b|\bwhich\s+(company|organi[sz]ation|group|team|person|people|officials?|players?|firms?)\b", q):
+        return AnswerType.PERSON
+    return AnswerType.OTHER
+
+
+def is_list_question(question: str) -> bool:
+    """True when the question asks for several items ("who attended", "which chains", "list")."""
+    q = question.strip().lower()
+    if re.search(r"\b(list|name\s+(all|the)|what\s+are\s+the|who\s+(were|are|attended|participated|took\s+part|joined|met|was\s+among))\b", q):
+        return True
+    match = re.search(r"\b(which|what)\s+(\w+)", q)
+    return bool(match and match.group(2).endswith("s") and match.group(2) not in {"is", "was", "has", "does", "this", "its"})
+
+
+def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
+    """True when `sentence` holds something of the wanted type that the question doesn't already name."""
+    if wanted is AnswerType.OTHER:
+        return False
+    pattern = {AnswerType.DATE: _DATE, AnswerType.NUMBER: _NUMBER, AnswerType.PERSON: _NAME, AnswerType.PLACE: _PLACE}[wanted]
+    asked = question.lower()
+    for match in pattern.finditer(sentence):
+        found = match.group().lower()
+        if found not in asked and not all(part in asked for part in found.split()):
+            return True
+    return False

@@ -1,0 +1,253 @@
+"""Build or update an index: load → sentences → chunks → embed (only what changed) → FAISS + BM25."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index import store
+from index.chunking import ChunkSpec, chunk_sentences
+from index.embed import MODEL_NAME, Embedder
+from index.lexical import LexicalIndex
+from index.loaders import SUFFIXES, LoadResult, Skipped, load_corpus
+from index.sentences import split_sentences
+from index.types import Document
+from index.vector_index import FAISS_KINDS, make_faiss
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did, for the CLI and the bot to report."""
+
+    documents: int
+    chunks: int
+    sentences: int
+    embedded_chunks: int  # re-embedded this time; the rest were reused
+    skipped: tuple[Skipped, ...] = field(default=())
+    path: str = ""
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        reused = self.chunks - self.embedded_chunks
+        text = (
+            f"indexed {self.documents} articles, {self.chunks} chunks, {self.sentences} sentences "
+            f"({self.embedded_chunks} chunks embedded, {reused} reused) in {self.seconds:.1f}s"
+        )
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)}: " + "; ".join(str(s) for s in self.skipped)
+        return text
+
+
+def document_hash(document: Document) -> str:
+    return hashlib.sha256(json.dumps(asdict(document), sort_keys=True).encode()).hexdigest()
+
+
+def model_fingerprint(embedder: Embedder) -> str:
+    config = (embedder.model_path / "config.json").read_bytes()
+    weights = embedder.model_path / "model.safetensors"
+    size = weights.stat().st_size if weights.exists() else 0
+    return hashlib.sha256(config + str(size).encode()).hexdigest()[:16]
+
+
+def source_fingerprint(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """A hash of the corpus files' names and contents, to tell when a default index is stale."""
+    digest = hashlib.sha256()
+    for root in sorted(str(p) for p in paths):
+        root_path = Path(root)
+        files = [root_path] if root_path.is_file() else sorted(p for p in root_path.rglob("*") if p.suffix.lower() in SUFFIXES)
+        for file in files:
+            try:
+                digest.update(file.as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+            except OSError:
+                digest.update(file.as_posix().encode() + b"\0unreadable\0")
+    return digest.hexdigest()[:16]
+
+
+def build_index(
+    paths: Sequence[str | os.PathLike[str]],
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    spec: ChunkSpec = ChunkSpec(),
+    faiss_kind: str = "auto",
+) -> BuildSummary:
+    """Build the index of `paths` in `index_dir`, reusing vectors of unchanged articles."""
+    import time
+
+    if faiss_kind not in FAISS_KINDS:
+        raise ValueError(f"faiss index must be one of {', '.join(FAISS_KINDS)}, got {faiss_kind!r}")
+    started = time.perf_counter()
+    report = progress or (lambda stage, done, total: None)
+    with store.build_lock(index_dir):
+        report("reading articles", 0, 0)
+        loaded: LoadResult = load_corpus(paths)
+        if not loaded.documents:
+            raise store.IndexError_(
+                "no articles to index in " + ", ".join(str(p) for p in paths)
+                + (f" (skipped {len(loaded.skipped)}: " + "; ".join(map(str, loaded.skipped)) + ")" if loaded.skipped else "")
+            )
+        documents = loaded.documents
+        hashes = [document_hash(d) for d in documents]
+        fingerprint = model_fingerprint(embedder)
+        previous = _reusable(index_dir, fingerprint, spec)
+
+        sentence_rows: list[tuple[int, int, int]] = []
+        chunk_rows: list[tuple[int, int, int]] = []
+        for doc_index, document in enumerate(documents):
+            report("splitting sentences", doc_index + 1, len(documents))
+            base = len(sentence_rows)
+            sentences = split_sentences(document.text)
+            sentence_rows.extend((doc_index, s.start, s.end) for s in sentences)
+            for first, last in chunk_sentences(sentences, spec):
+                chunk_rows.append((doc_index, base + first, base + last))
+        sentences_arr = np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3)
+        chunks_arr = np.asarray(chunk_rows, dtype=np.int64).reshape(-1, 3)
+
+        chunk_vectors = np.zeros((len(chunks_arr), 384), dtype=np.float32)
+        sentence_vectors = np.zeros((len(sentences_arr), 384), dtype=np.float32)
+        to_embed = _reuse_vectors(previous, documents, hashes, sentences_arr, chunks_arr, chunk_vectors, sentence_vectors)
+
+        texts, spans = [], []
+        for chunk_id in to_embed:
+            text, chunk_spans = passage(documents, sentences_arr, chunks_arr[chunk_id])
+            texts.append(text)
+            spans.append(chunk_spans)
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            report("embedding chunks", done, len(texts))
+
+        if texts:
+            report("embedding chunks", 0, len(texts))
+            encoded = embedder.encode_passages(texts, spans, progress=advance)
+            seen_sentence: set[int] = set()
+            for row, chunk_id in enumerate(to_embed):
+                chunk_vectors[chunk_id] = encoded.passages[row]
+                _, first, last = chunks_arr[chunk_id]
+                for offset, sentence_id in enumerate(range(int(first), int(last) + 1)):
+                    # A sentence shared by two chunks keeps the vector from the chunk it opens or
+                    # the first chunk that saw it.
+                    if sentence_id not in seen_sentence:
+                        sentence_vectors[sentence_id] = encoded.sentences[row][offset]
+                        seen_sentence.add(sentence_id)
+
+        report("building search indexes", 0, 1)
+        faiss_index = make_faiss(chunk_vectors, faiss_kind)
+        lexical = LexicalIndex.build([passage(documents, sentences_arr, row)[0] for row in chunks_arr])
+        manifest = store.Manifest(
+            format_version=store.FORMAT_VERSION,
+            model=MODEL_NAME,
+            model_fingerprint=fingerprint,
+            backend=embedder.backend,
+            faiss_index=faiss_kind,
+            chunk_words=spec.max_words,
+            chunk_overlap=spec.overlap,
+            corpus_fingerprint=hashlib.sha256("".join(hashes).encode()).hexdigest()[:16],
+            source_fingerprint=source_fingerprint(paths),
+            created=0.0,
+            documents=len(documents),
+            chunks=len(chunks_arr),
+            sentences=len(sentences_arr),
+            file_sizes={},
+        )
+        data = store.IndexData(
+            manifest=manifest,
+            documents=documents,
+            doc_hashes=hashes,
+            sentences=sentences_arr,
+            doc_first_sentence=np.searchsorted(sentences_arr[:, 0], np.arange(len(documents) + 1)),
+            chunks=chunks_arr,
+            chunk_vectors=chunk_vectors,
+            sentence_vectors=sentence_vectors,
+            faiss=faiss_index,
+            lexical=lexical,
+        )
+        report("writing index", 0, 1)
+        path = store.write(index_dir, data)
+        report("done", 1, 1)
+    return BuildSummary(
+        documents=len(documents),
+        chunks=len(chunks_arr),
+        sentences=len(sentences_arr),
+        embedded_chunks=len(to_embed),
+        skipped=tuple(loaded.skipped),
+        path=str(path),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def passage(documents: Sequence[Document], sentences: np.ndarray, chunk_row: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
+    """The text embedded for a chunk (title, then the chunk) and its sentences' spans in it."""
+    doc_index, first, last = (int(x) for x in chunk_row)
+    document = documents[doc_index]
+    start = int(sentences[first, 1])
+    body = document.text[start : int(sentences[last, 2])]
+    prefix = f"{document.title}\n" if document.title else ""
+    spans = [
+        (len(prefix) + int(sentences[i, 1]) - start, len(prefix) + int(sentences[i, 2]) - start)
+        for i in range(first, last + 1)
+    ]
+    return prefix + body, spans
+
+
+def _reusable(index_dir: Path, fingerprint: str, spec: ChunkSpec) -> store.IndexData | None:
+    """The current index, when its vectors can be reused for unchanged articles."""
+    try:
+        previous = store.load(index_dir)
+    except store.IndexError_:
+        return None
+    manifest = previous.manifest
+    same = (
+        manifest.model_fingerprint == fingerprint
+        and manifest.chunk_words == spec.max_words
+        and manifest.chunk_overlap == spec.overlap
+    )
+    return previous if same else None
+
+
+def _reuse_vectors(
+    previous: store.IndexData | None,
+    documents: Sequence[Document],
+    hashes: Sequence[str],
+    sentences: np.ndarray,
+    chunks: np.ndarray,
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+) -> list[int]:
+    """Copy vectors of articles whose content hash is unchanged; return the chunks left to embed."""
+    if previous is None:
+        return list(range(len(chunks)))
+    old_by_hash = {digest: index for index, digest in enumerate(previous.doc_hashes)}
+    old_chunks_by_doc: dict[int, list[int]] = {}
+    for chunk_id, row in enumerate(previous.chunks):
+        old_chunks_by_doc.setdefault(int(row[0]), []).append(chunk_id)
+    new_chunks_by_doc: dict[int, list[int]] = {}
+    for chunk_id, row in enumerate(chunks):
+        new_chunks_by_doc.setdefault(int(row[0]), []).append(chunk_id)
+    new_first = np.searchsorted(sentences[:, 0], np.arange(len(documents) + 1))
+    to_embed: list[int] = []
+    for doc_index, digest in enumerate(hashes):
+        new_ids = new_chunks_by_doc.get(doc_index, [])
+        old_doc = old_by_hash.get(digest)
+        old_ids = old_chunks_by_doc.get(old_doc, []) if old_doc is not None else []
+        if old_doc is None or len(old_ids) != len(new_ids):
+            to_embed.extend(new_ids)
+            continue
+        chunk_vectors[new_ids] = previous.chunk_vectors[old_ids]
+        old_start, old_end = previous.doc_first_sentence[old_doc], previous.doc_first_sentence[old_doc + 1]
+        new_start, new_end = new_first[doc_index], new_first[doc_index + 1]
+        if old_end - old_start == new_end - new_start:
+            sentence_vectors[new_start:new_end] = previous.sentence_vectors[old_start:old_end]
+        else:
+            to_embed.extend(new_ids)
+    return sorted(to_embed)

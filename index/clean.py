@@ -1,0 +1,76 @@
+"""Remove the page furniture scraped articles carry, keeping every sentence of the article.
+
+Cleaning works line by line: a line is dropped when it is navigation, a sharing or log-in prompt,
+a comment box, a counter, or a short fragment with no sentence punctuation (breadcrumbs, icon
+labels, bylines split over lines). A trailing block of sources, categories or related links is
+cut at its heading. Lines are dropped whole, so what stays is verbatim article text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FURNITURE = re.compile(
+    r"""(
+        ^\s*(home|main)\s*(>|›|»|/)          # breadcrumb
+      | \b(log\s?in|sign\s?in|sign\s?up|subscribe)\b.*\b(account|comment|newsletter|continue|facebook|twitter|google)\b
+      | \b(please\s+)?(log|sign)\s?in\s+to\b
+      | \bto\s+(write|post|leave|add)\s+(a\s+)?comments?\b
+      | \b(social\s+comment|comment\s+box|comments?\s+policy|board\s+policy|community\s+guidelines)\b
+      | \bprint\s+dictionary\b
+      | ^\s*(share|tweet|e-?mail|print|comments?|advertisement|related\s+articles?|read\s+more|click\s+here)\b.{0,40}$
+      | \(\s*\d+\s*/\s*\d+\s*\S{0,3}\)\s*$   # character counters like (0/250자)
+      | \bcookies?\b.*\b(accept|consent|policy|use)\b
+      | ^\s*(©|copyright\b|all\s+rights\s+reserved)
+      | ^\s*(category|categories|tags?)\s*:
+      | \b(icon|image|photo)\s*$              # icon/image labels such as "lock icon"
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Headings after which an article has only reference furniture left.
+_TRAILER = re.compile(
+    r"^\s*(sources?|references|external\s+links|related\s+news|see\s+also|related\s+stories)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*\s*$|[:;]\s*$""")
+_SHORT_WORDS = 8
+
+
+def is_furniture(line: str) -> bool:
+    """True for a line that is navigation, a prompt or a label of the page around the article."""
+    return bool(_FURNITURE.search(line.strip()))
+
+
+def is_fragment(block: str) -> bool:
+    """True for a short block with no sentence punctuation: a breadcrumb, label or heading."""
+    stripped = block.strip()
+    return len(stripped.split()) <= _SHORT_WORDS and not _SENTENCE_END.search(stripped)
+
+
+def clean_text(text: str, title: str = "") -> str:
+    """Return `text` without furniture, a repeated title, or a trailing sources block.
+
+    Works on blocks (paragraphs separated by blank lines) so that hard-wrapped paragraphs keep
+    their short last lines: furniture lines are removed inside a block, then a block is dropped
+    when what remains of it is a fragment.
+    """
+    kept: list[str] = []
+    title_key = _key(title)
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    for block in re.split(r"\n[ \t]*\n", normalised):
+        if _TRAILER.match(block.strip().split("\n", 1)[0]) and kept:
+            break
+        lines = [line.rstrip() for line in block.split("\n") if line.strip() and not is_furniture(line)]
+        remaining = "\n".join(lines)
+        if not remaining or is_fragment(remaining):
+            continue
+        if title_key and _key(remaining) == title_key:
+            continue
+        kept.append(remaining)
+    return "\n\n".join(kept)
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\W+", " ", line).strip().lower()

