@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the Telegram bot",
         description="Run the Telegram bot. Configuration comes from the environment: TELEGRAM_BOT_TOKEN (required), "
-        "TELEGRAM_BASE_URL, NEWSBOT_ADMINS, NEWSBOT_INDEX_DIR, NEWSBOT_CORPUS.",
+        "TELEGRAM_BASE_URL, NEWSBOT_ADMINS (comma-separated user ids), NEWSBOT_INDEX_DIR, NEWSBOT_CORPUS (paths "
+        "separated by ':'), and optionally NEWSBOT_UPLOAD_DIR, NEWSBOT_FEEDBACK_DB, NEWSBOT_WEBHOOK_URL, "
+        "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB. Flags override them.",
     )
     _add_index_dir(serve)
     serve.add_argument("--corpus", type=Path, action="append", default=None, metavar="PATH", help="corpus path read by /reindex (repeatable)")
@@ -119,4 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m bot.cli`: run the importable bot.cli, whose CliError is the one bot.commands raises,
+    # not this __main__ copy of it.
+    from bot import cli
+
+    sys.exit(cli.main())

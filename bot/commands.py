@@ -51,12 +51,16 @@ def run_index(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise CliError("no such file or directory: " + ", ".join(missing))
+    if args.index_dir is not None and args.index_dir.exists() and not args.index_dir.is_dir():
+        raise CliError(f"--index-dir {args.index_dir} is a file, not a directory")
     engine = _engine(args, [str(p) for p in args.paths])
     progress = TerminalProgress()
     try:
         summary = engine.reindex(progress=progress)
     except IndexError_ as error:
         raise CliError(str(error)) from None
+    except OSError as error:  # the index directory cannot be written: permissions, a full disk
+        raise CliError(f"cannot write the index in {engine.index_dir}: {error.strerror or error}") from None
     finally:
         progress.close()
     print(f"{summary.describe()}\nindex: {engine.index_dir}", file=sys.stderr)

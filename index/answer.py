@@ -11,7 +11,7 @@ word) appears nowhere in the article the evidence comes from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -27,19 +27,25 @@ class SelectionParams:
     """Weights and thresholds of sentence selection, tuned on the dev splits (docs/BENCHMARKS.md)."""
 
     w_cosine: float = 1.0
-    w_coverage: float = 0.8
+    w_coverage: float = 0.5
     w_context: float = 0.25
+    w_focus: float = 0.6
     w_type: float = 0.12
     w_rank: float = 0.04
     w_chunk: float = 0.05
     chunks: int = 4
-    margin: float = 0.12  # extra sentences must score within this of the best
+    margin: float = 0.3  # extra sentences must score within this of the best
     list_margin: float = 0.3
-    max_sentences: int = 2
+    list_cosine_ratio: float = 0.75  # a neighbour continues a list when this close to the best cosine
+    max_sentences: int = 3
     max_list_sentences: int = 5
-    min_score: float = 0.35  # decline below this best score
-    specific_idf: float = 4.0  # terms at least this rare must appear in the cited article
-    max_missing: float = 0.0  # share of specific IDF mass allowed to be missing from the article
+    idf_prior_chunks: float = 300.0  # below about this many chunks, IDF is shrunk to its mean
+    specific_idf: float = 99.0  # terms at least this rare must appear in the cited article
+    require_named: bool = False  # decline whenever a name or number of the question is missing
+    # A linear model over `evidence_features` decides whether to answer (fit on dev splits by
+    # bench/train_decline.py); it declines when the weighted sum is below zero.
+    decline_weights: tuple[float, ...] = (5.593, -0.944, -0.111, 2.815, -8.752, 6.958, -1.657)
+    decline_bias: float = -6.27
     duplicate_jaccard: float = 0.8
 
 
@@ -51,6 +57,8 @@ class Selection:
     reason: str = ""
     best_score: float = 0.0
     missing_terms: tuple[str, ...] = field(default=())
+    features: tuple[float, ...] = field(default=())
+    confidence: float = 0.0
 
 
 @lru_cache(maxsize=50_000)
@@ -59,6 +67,15 @@ def _sentence_terms(text: str) -> frozenset[str]:
 
 
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’\-]*|\d[\d,.]*)")
+
+
+def surface_words(question: str, wanted: tuple[str, ...]) -> list[str]:
+    """The question's own words for the stemmed `wanted` terms, to show to a reader."""
+    shown: dict[str, str] = {}
+    for match in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*", question):
+        for term in terms(match.group()):
+            shown.setdefault(term, match.group())
+    return [shown.get(t, t) for t in wanted]
 
 
 def specific_terms(question: str, idf: dict[str, float], threshold: float) -> list[str]:
@@ -78,7 +95,7 @@ def select(
 ) -> Selection:
     """Pick the cited sentences for `question` from `hits`, or decline with a reason."""
     q_terms = list(dict.fromkeys(terms(question)))
-    idf = {t: data.lexical.idf(t) for t in q_terms}
+    idf = term_weights(data, q_terms, params.idf_prior_chunks)
     total_idf = sum(idf.values()) or 1.0
     if not hits:
         return Selection(False, reason="no matching articles")
@@ -97,6 +114,7 @@ def select(
     cosine = np.asarray(data.sentence_vectors[ids]) @ query_vector
     coverage = np.array([_coverage(_sentence_terms(t), idf, total_idf) for t in texts])
     context = np.array([_context_coverage(data, int(s), idf, total_idf) for s in ids])
+    focus = np.array([_focus_coverage(data, int(s), idf) for s in ids])
     wanted = question_type(question)
     typed = np.array([has_type(t, wanted, question) for t in texts], dtype=np.float64)
     ranks = np.array([rank_of[int(s)] for s in ids], dtype=np.float64)
@@ -105,6 +123,7 @@ def select(
         params.w_cosine * cosine
         + params.w_coverage * coverage
         + params.w_context * context
+        + params.w_focus * focus
         + params.w_type * typed
         - params.w_rank * ranks
         + params.w_chunk * fused
@@ -117,11 +136,24 @@ def select(
     specific = specific_terms(question, idf, params.specific_idf)
     article_terms = _article_terms(data, best_doc)
     missing = tuple(t for t in specific if t not in article_terms)
-    missing_mass = sum(idf[t] for t in missing) / (sum(idf[t] for t in specific) or 1.0)
-    if missing and missing_mass > params.max_missing:
-        return Selection(False, reason="the articles don't mention: " + ", ".join(missing), best_score=best_score, missing_terms=missing)
-    if best_score < params.min_score:
-        return Selection(False, reason="no sentence matches the question closely enough", best_score=best_score)
+    features = evidence_features(
+        cosine=float(cosine[best]),
+        coverage=float(coverage[best]),
+        context=float(context[best]),
+        article=_coverage(article_terms, idf, total_idf),
+        named_missing=sum(idf[t] for t in missing) / total_idf,
+        top_dense=max(h.dense for h in hits[: params.chunks]),
+        rarest_missing=max((idf[t] for t in q_terms if t not in article_terms), default=0.0) / total_idf,
+    )
+    confidence = float(np.dot(params.decline_weights, features) + params.decline_bias)
+    if missing and params.require_named:
+        return Selection(
+            False, reason="the articles don't mention: " + ", ".join(surface_words(question, missing)), best_score=best_score,
+            missing_terms=missing, features=features, confidence=confidence,
+        )
+    if confidence < 0:
+        reason = "the articles don't mention: " + ", ".join(surface_words(question, missing)) if missing else "no sentence answers it closely enough"
+        return Selection(False, reason=reason, best_score=best_score, missing_terms=missing, features=features, confidence=confidence)
 
     many = is_list_question(question)
     limit = params.max_list_sentences if many else params.max_sentences
@@ -137,10 +169,35 @@ def select(
             continue
         chosen.append(i)
     if many:
-        chosen = _extend_adjacent(data, ids, score, typed, chosen, best_score - params.list_margin * 2, limit, wanted)
+        floor = best_score - params.list_margin * 2
+        near = cosine >= params.list_cosine_ratio * float(cosine.max())
+        chosen = _extend_adjacent(data, ids, (score >= floor) | near, typed, chosen, limit, wanted, score)
 
     sentence_ids = sorted((int(ids[i]) for i in chosen), key=lambda s: (_doc_order(data, ids, score, s), s))
-    return _cite(data, sentence_ids, {int(ids[i]): float(score[i]) for i in range(len(ids))}, best_score)
+    cited = _cite(data, sentence_ids, {int(ids[i]): float(score[i]) for i in range(len(ids))}, best_score)
+    return replace(cited, features=features, confidence=confidence)
+
+
+def term_weights(data: IndexData, q_terms: list[str], prior_chunks: float) -> dict[str, float]:
+    """IDF of the question terms, shrunk towards their mean when the corpus is small.
+
+    IDF from a handful of chunks is noise: in a one-article corpus every word the article lacks
+    looks maximally rare. With n chunks, the corpus IDF gets weight n / (n + prior_chunks).
+    """
+    raw = {t: data.lexical.idf(t) for t in q_terms}
+    if not raw:
+        return raw
+    trust = data.lexical.n_docs / (data.lexical.n_docs + prior_chunks)
+    mean = sum(raw.values()) / len(raw)
+    return {t: trust * w + (1 - trust) * mean for t, w in raw.items()}
+
+
+FEATURES = ("cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing")
+
+
+def evidence_features(**values: float) -> tuple[float, ...]:
+    """The evidence for the best sentence, in the order of FEATURES."""
+    return tuple(float(values[name]) for name in FEATURES)
 
 
 def _coverage(sentence_terms: frozenset[str], idf: dict[str, float], total: float) -> float:
@@ -156,9 +213,54 @@ def _context_coverage(data: IndexData, sid: int, idf: dict[str, float], total: f
     return _coverage(frozenset(pool), idf, total)
 
 
+def _topic_terms(data: IndexData, doc: int) -> frozenset[str]:
+    """What the whole article is about: the terms of its title."""
+    return _sentence_terms(data.documents[doc].title)
+
+
+def _focus_coverage(data: IndexData, sid: int, idf: dict[str, float]) -> float:
+    """Coverage of the question terms the article's topic does not already explain.
+
+    Every sentence of an article about "Eddie Van Halen" is about him; what tells the answer
+    sentence apart is the rest of the question ("known for", "personality"). The sentence and
+    the one before it (which resolves "he", "the company") are searched for those terms.
+    """
+    doc = int(data.sentences[sid, 0])
+    topic = _topic_terms(data, doc)
+    focus = {t: w for t, w in idf.items() if t not in topic}
+    if not focus:
+        focus = idf
+    pool = set(_sentence_terms(data.sentence(sid).text))
+    if sid > 0 and int(data.sentences[sid - 1, 0]) == doc:
+        pool |= _sentence_terms(data.sentence(sid - 1).text)
+    return _coverage(frozenset(pool), focus, sum(focus.values()) or 1.0)
+
+
 def _article_terms(data: IndexData, doc: int) -> frozenset[str]:
-    document = data.documents[doc]
-    return _sentence_terms(document.title + "\n" + document.text)
+    """Terms of the article: the document, and the other parts of it (same title) in corpora
+    that hold an article as several documents (paragraphs)."""
+    title = data.documents[doc].title
+    parts = _title_groups(data).get(title, [doc]) if title else [doc]
+    found: set[str] = set()
+    for part in parts:
+        document = data.documents[part]
+        found |= _sentence_terms(document.title + "\n" + document.text)
+    return frozenset(found)
+
+
+_TITLE_GROUPS: dict[int, dict[str, list[int]]] = {}
+
+
+def _title_groups(data: IndexData) -> dict[str, list[int]]:
+    key = id(data)
+    groups = _TITLE_GROUPS.get(key)
+    if groups is None:
+        groups = {}
+        for index, document in enumerate(data.documents):
+            groups.setdefault(document.title, []).append(index)
+        _TITLE_GROUPS.clear()  # one index at a time is served; keep memory flat
+        _TITLE_GROUPS[key] = groups
+    return groups
 
 
 def _near_duplicate(text: str, others: list[str], threshold: float) -> bool:
@@ -173,14 +275,15 @@ def _near_duplicate(text: str, others: list[str], threshold: float) -> bool:
 def _extend_adjacent(
     data: IndexData,
     ids: np.ndarray,
-    score: np.ndarray,
+    close: np.ndarray,
     typed: np.ndarray,
     chosen: list[int],
-    floor: float,
     limit: int,
     wanted: AnswerType,
+    score: np.ndarray,
 ) -> list[int]:
-    """For list questions, add neighbours of chosen sentences that continue the list."""
+    """For list questions, add neighbours of chosen sentences that continue the list: same
+    article, holding an item of the asked type, and close to the question."""
     position = {int(s): i for i, s in enumerate(ids)}
     grown = list(chosen)
     changed = True
@@ -194,7 +297,7 @@ def _extend_adjacent(
                     continue
                 same_doc = int(data.sentences[neighbour, 0]) == int(data.sentences[sid, 0])
                 continues = typed[j] > 0 or wanted is AnswerType.OTHER
-                if same_doc and continues and score[j] >= floor:
+                if same_doc and continues and close[j]:
                     grown.append(j)
                     changed = True
     return grown

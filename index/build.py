@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from index import store
 from index.chunking import ChunkSpec, chunk_sentences
 from index.embed import MODEL_NAME, Embedder
 from index.lexical import LexicalIndex
-from index.loaders import SUFFIXES, LoadResult, Skipped, load_corpus
+from index.loaders import MAX_FILE_BYTES, LoadResult, Skipped, corpus_files, load_corpus
 from index.sentences import split_sentences
 from index.types import Document
 from index.vector_index import FAISS_KINDS, make_faiss
@@ -58,16 +59,24 @@ def model_fingerprint(embedder: Embedder) -> str:
 
 
 def source_fingerprint(paths: Iterable[str | os.PathLike[str]]) -> str:
-    """A hash of the corpus files' names and contents, to tell when a default index is stale."""
+    """A hash of the corpus files' names and contents, to tell when a default index is stale.
+
+    It covers the files the loader reads; one the loader refuses without reading (a FIFO, a file
+    over the size limit) counts by its type, size and time, so that hashing never blocks or
+    reads what indexing would not.
+    """
     digest = hashlib.sha256()
-    for root in sorted(str(p) for p in paths):
-        root_path = Path(root)
-        files = [root_path] if root_path.is_file() else sorted(p for p in root_path.rglob("*") if p.suffix.lower() in SUFFIXES)
-        for file in files:
-            try:
-                digest.update(file.as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
-            except OSError:
-                digest.update(file.as_posix().encode() + b"\0unreadable\0")
+    for file in corpus_files(sorted(str(p) for p in paths)):
+        digest.update(file.as_posix().encode() + b"\0")
+        try:
+            info = file.stat()
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                digest.update(file.read_bytes())
+            else:
+                digest.update(f"{info.st_mode}:{info.st_size}:{info.st_mtime_ns}".encode())
+        except OSError:
+            digest.update(b"unreadable")
+        digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 

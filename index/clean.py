@@ -2,31 +2,49 @@
 
 Cleaning works line by line: a line is dropped when it is navigation, a sharing or log-in prompt,
 a comment box, a counter, or a short fragment with no sentence punctuation (breadcrumbs, icon
-labels, bylines split over lines). A trailing block of sources, categories or related links is
-cut at its heading. Lines are dropped whole, so what stays is verbatim article text.
+labels, bylines split over lines). Prompt words that prose uses too ("log in", "share",
+"cookies", "copyright") drop a line only when it does not read as prose, so that an article
+about hackers logging in to accounts keeps its sentences. A trailing block of sources,
+categories or related links is cut at its heading. Lines are dropped whole, so what stays is
+verbatim article text.
 """
 
 from __future__ import annotations
 
 import re
 
+# Furniture whatever the line says around it: these never occur in article prose.
 _FURNITURE = re.compile(
     r"""(
         ^\s*(home|main)\s*(>|›|»|/)          # breadcrumb
-      | \b(log\s?in|sign\s?in|sign\s?up|subscribe)\b.*\b(account|comment|newsletter|continue|facebook|twitter|google)\b
+      | ^\s*copyright\s+(©\s*)?\d{4}\b
+      | \ball\s+rights\s+reserved\.?\s*$
+      | \bprint\s+dictionary\b
+      | \(\s*\d+\s*/\s*\d+\s*\S{0,3}\)\s*$   # character counters like (0/250자)
+      | ^\s*(category|categories|tags?)\s*:
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Words of prompts and labels that article prose uses too ("hackers log in to Google accounts",
+# "share prices fell"): such a line is furniture only when it does not read as prose (below).
+_PROMPT = re.compile(
+    r"""(
+        \b(log\s?in|sign\s?in|sign\s?up|subscribe)\b.*\b(account|comment|newsletter|continue|facebook|twitter|google)\b
       | \b(please\s+)?(log|sign)\s?in\s+to\b
       | \bto\s+(write|post|leave|add)\s+(a\s+)?comments?\b
       | \b(social\s+comment|comment\s+box|comments?\s+policy|board\s+policy|community\s+guidelines)\b
-      | \bprint\s+dictionary\b
       | ^\s*(share|tweet|e-?mail|print|comments?|advertisement|related\s+articles?|read\s+more|click\s+here)\b.{0,40}$
-      | \(\s*\d+\s*/\s*\d+\s*\S{0,3}\)\s*$   # character counters like (0/250자)
       | \bcookies?\b.*\b(accept|consent|policy|use)\b
       | ^\s*(©|copyright\b|all\s+rights\s+reserved)
-      | ^\s*(category|categories|tags?)\s*:
       | \b(icon|image|photo)\s*$              # icon/image labels such as "lock icon"
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A prompt speaks to the reader; reporting does not.
+_READER = re.compile(r"\b(you|your|please|our)\b", re.IGNORECASE)
+_LABEL_WORDS = 4  # "All rights reserved.", "Comments (12)", "lock icon"
+_PROMPT_WORDS = 10
 
 # Headings after which an article has only reference furniture left.
 _TRAILER = re.compile(
@@ -39,8 +57,22 @@ _SHORT_WORDS = 8
 
 
 def is_furniture(line: str) -> bool:
-    """True for a line that is navigation, a prompt or a label of the page around the article."""
-    return bool(_FURNITURE.search(line.strip()))
+    """True for a line that is navigation, a prompt or a label of the page around the article.
+
+    A line with prompt words is kept when it reads as prose: more than a label's few words, not
+    addressed to the reader, and either a finished sentence or longer than a prompt.
+    """
+    stripped = line.strip()
+    if _FURNITURE.search(stripped):
+        return True
+    if not _PROMPT.search(stripped):
+        return False
+    words = len(stripped.split())
+    return (
+        words <= _LABEL_WORDS
+        or bool(_READER.search(stripped))
+        or (words <= _PROMPT_WORDS and not _SENTENCE_END.search(stripped))
+    )
 
 
 def is_fragment(block: str) -> bool:

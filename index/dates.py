@@ -14,7 +14,10 @@ def normalise_date(value: str) -> str:
     if not value:
         return ""
     if _ISO.match(value):
-        return value[:10]
+        try:
+            return date.fromisoformat(value[:10]).isoformat()
+        except ValueError:  # 2024-13-45 has the form of a date, not the meaning
+            return ""
     from dateutil import parser
 
     try:

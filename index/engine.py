@@ -19,7 +19,7 @@ import numpy as np
 
 from index import store
 from index.answer import SelectionParams, select
-from index.build import BuildSummary, Progress, build_index, source_fingerprint
+from index.build import BuildSummary, Progress, build_index, model_fingerprint, source_fingerprint
 from index.embed import Embedder
 from index.lexical import terms
 from index.paths import default_corpus_paths, default_index_dir
@@ -65,7 +65,7 @@ class Engine:
 
     def load(self) -> Engine:
         """Load the index; raises store.IndexError_ with a message that says how to fix it."""
-        self._data = store.load(self.index_dir)
+        self._data = store.load(self.index_dir, model_fingerprint=model_fingerprint(self.embedder))
         return self
 
     def ensure_index(self, progress: Progress | None = None) -> BuildSummary | None:
@@ -75,10 +75,8 @@ class Engine:
             if manifest.source_fingerprint == source_fingerprint(self.corpus_paths):
                 self.load()
                 return None
-        except store.IndexMissing:
-            pass
-        except store.IndexCorrupt:
-            pass
+        except (store.IndexMissing, store.IndexCorrupt, store.IndexMismatch):
+            pass  # built below; a new model means every vector is made again
         return self.reindex(progress=progress)
 
     def warm_up(self) -> None:
@@ -115,6 +113,8 @@ class Engine:
             sources=selection.sources,
             latency_ms=(time.perf_counter() - started) * 1000,
             reason=selection.reason,
+            confidence=selection.confidence,
+            evidence=selection.features,
             hits=tuple(hits),
         )
 

@@ -6,10 +6,12 @@ raises for a bad corpus file: the caller reports `LoadResult.skipped`.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,41 +49,71 @@ class BadArticle(ValueError):
 
 
 def load_corpus(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
-    """Load every supported file under `paths` (files or directories), skipping bad ones."""
+    """Load every supported file under `paths` (files or directories), skipping bad ones.
+
+    Hidden files and files of other types inside a directory are ignored; every other file or
+    line that cannot be indexed is named once in `LoadResult.skipped`.
+    """
     result = LoadResult()
-    seen_ids: set[str] = set()
+    where_id: dict[str, str] = {}  # doc id -> where its article was read
+    where_file: dict[str, str] = {}  # real path -> the name it was first read under
     for root in paths:
         root_path = Path(root)
         if not root_path.exists():
-            result.skipped.append(Skipped(str(root), "no such file or directory"))
+            reason = "dangling symlink" if root_path.is_symlink() else "no such file or directory"
+            result.skipped.append(Skipped(str(root), reason))
             continue
-        for file, doc_prefix in _walk(root_path, result.skipped):
-            for item in _load_file(file, doc_prefix):
+        for file, doc_id in _walk(root_path, result.skipped):
+            real = os.path.realpath(file)
+            if real in where_file:
+                # A symlinked alias or a path given twice: the same article, read once.
+                result.skipped.append(Skipped(str(file), f"same file as {where_file[real]} (read once)"))
+                continue
+            where_file[real] = str(file)
+            if doc_id in where_id:
+                doc_id = str(file)  # another root holds a file of the same relative name
+            for where, item in _load_file(file, doc_id):
                 if isinstance(item, Skipped):
                     result.skipped.append(item)
-                elif item.doc_id in seen_ids:
-                    result.skipped.append(Skipped(item.doc_id, "duplicate id (first one kept)"))
+                elif item.doc_id in where_id:
+                    reason = f"duplicate id {item.doc_id!r} (the first, in {where_id[item.doc_id]}, is kept)"
+                    result.skipped.append(Skipped(where, reason))
                 else:
-                    seen_ids.add(item.doc_id)
+                    where_id[item.doc_id] = where
                     result.documents.append(item)
     for skipped in result.skipped:
         log.warning("skipped %s", skipped)
     return result
 
 
+def corpus_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """The files `load_corpus` reads under `paths`, in its order (not checked further)."""
+    for root in paths:
+        root_path = Path(root)
+        if root_path.exists():
+            for file, _ in _walk(root_path, []):
+                yield file
+
+
 def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
     """Yield (file, doc id) for supported files, following symlinks but never a loop twice."""
-    if root.is_file():
-        if root.suffix.lower() in SUFFIXES:
+    if not root.is_dir():
+        if not root.is_file():
+            skipped.append(Skipped(str(root), "not a regular file or directory"))
+        elif root.suffix.lower() in SUFFIXES:
             yield root, root.name
         else:
             skipped.append(Skipped(str(root), f"unsupported file type {root.suffix or '(none)'}"))
         return
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(Skipped(str(error.filename), f"directory cannot be read ({error.strerror or error})"))
+
     visited: set[str] = set()
-    for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+    for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable):
         real = os.path.realpath(directory)
         if real in visited:
-            skipped.append(Skipped(directory, "symlink loop (directory already read)"))
+            skipped.append(Skipped(directory, "symlink loop or alias (directory already read)"))
             dirnames[:] = []
             continue
         visited.add(real)
@@ -93,27 +125,37 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
             yield file, file.relative_to(root).as_posix()
 
 
-def _load_file(file: Path, doc_id: str) -> Iterator[Document | Skipped]:
+def _load_file(file: Path, doc_id: str) -> Iterator[tuple[str, Document | Skipped]]:
+    """Yield (where, document or skip) for one file: one pair, or one per jsonl line."""
     suffix = file.suffix.lower()
     try:
-        size = file.stat().st_size
-        if suffix != ".jsonl" and size > MAX_FILE_BYTES:
-            yield Skipped(str(file), f"too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or device would block or never end on read.
+            yield str(file), Skipped(str(file), "not a regular file")
+            return
+        if suffix != ".jsonl" and info.st_size > MAX_FILE_BYTES:
+            limit = f"{info.st_size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MiB"
+            yield str(file), Skipped(str(file), f"too large ({limit})")
             return
         if suffix == ".jsonl":
             yield from _load_jsonl(file)
             return
-        raw = file.read_bytes()
-        text = _decode(raw)
+        text = _decode(file.read_bytes())
         if suffix in (".html", ".htm"):
             document = parse_html(text, doc_id)
         else:
             document = parse_text(text, doc_id, markdown=suffix in (".md", ".markdown"))
-        yield document
+        yield str(file), document
     except BadArticle as error:
-        yield Skipped(str(file), str(error))
+        yield str(file), Skipped(str(file), str(error))
     except OSError as error:
-        yield Skipped(str(file), f"cannot be read ({error.strerror or error})")
+        reason = f"cannot be read ({error.strerror or error})"
+        if error.errno == errno.ELOOP:
+            reason = "symlink loop"
+        elif file.is_symlink() and not file.exists():
+            reason = f"dangling symlink to {os.readlink(file)}"
+        yield str(file), Skipped(str(file), reason)
 
 
 def _decode(raw: bytes) -> str:
@@ -127,26 +169,36 @@ def _decode(raw: bytes) -> str:
         raise BadArticle(f"not valid UTF-8 (byte {error.start})") from None
 
 
-def _load_jsonl(file: Path) -> Iterator[Document | Skipped]:
+def _load_jsonl(file: Path) -> Iterator[tuple[str, Document | Skipped]]:
     with file.open("rb") as handle:
+        head = handle.read(8192)
+        if b"\x00" in head:
+            yield str(file), Skipped(str(file), "binary file, not JSON lines")
+            return
+        handle.seek(0)
+        empty = True
         for number, raw in enumerate(handle, start=1):
             where = f"{file}:{number}"
             if not raw.strip():
                 continue
+            empty = False
             if len(raw) > MAX_FILE_BYTES:
-                yield Skipped(where, "line too large")
+                yield where, Skipped(where, "line too large")
                 continue
             try:
-                record = json.loads(raw.decode("utf-8"))
+                record = json.loads(raw.strip().decode("utf-8-sig"))
                 if not isinstance(record, dict):
                     raise BadArticle("not a JSON object")
-                yield parse_record(record, default_id=f"{file.name}:{number}")
+                yield where, parse_record(record, default_id=f"{file.name}:{number}")
             except UnicodeDecodeError:
-                yield Skipped(where, "not valid UTF-8")
+                yield where, Skipped(where, "not valid UTF-8")
             except json.JSONDecodeError as error:
-                yield Skipped(where, f"malformed JSON ({error.msg})")
+                message = error.msg if error.msg.endswith(" at") else f"{error.msg} at"
+                yield where, Skipped(where, f"malformed JSON ({message} column {error.colno})")
             except BadArticle as error:
-                yield Skipped(where, str(error))
+                yield where, Skipped(where, str(error))
+        if empty:
+            yield str(file), Skipped(str(file), "empty file")
 
 
 def parse_record(record: dict[str, object], default_id: str) -> Document:
@@ -181,13 +233,15 @@ def parse_text(text: str, doc_id: str, markdown: bool = False) -> Document:
     title = meta.get("title", "")
     if not title:
         first, _, rest = text.strip().partition("\n")
-        title, text = first.strip(), rest
+        if rest.strip():
+            title, text = first.strip(), rest
+        # else: a single line is the article itself, not a title with nothing under it
     cleaned = clean_text(text, title)
     if not cleaned:
         raise BadArticle("no article text after cleaning")
     return Document(
         doc_id=doc_id,
-        title=title,
+        title=title or _first_words(cleaned),
         text=cleaned,
         source=meta.get("source", ""),
         url=meta.get("url", ""),
@@ -199,9 +253,12 @@ def parse_html(html: str, doc_id: str) -> Document:
     """Extract the main text and metadata of an HTML page with trafilatura."""
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
+    try:
+        extracted = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        )
+    except (ValueError, RecursionError) as error:  # a page the parser cannot take: skip it, not the build
+        raise BadArticle(f"HTML could not be parsed ({type(error).__name__})") from None
     body = getattr(extracted, "text", None) if extracted is not None else None
     if not body:
         raise BadArticle("no article text found in the HTML")
@@ -231,9 +288,9 @@ def _parse_front_matter(block: str) -> dict[str, str]:
 def _strip_markdown(text: str) -> str:
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their words
-    text = re.sub(r"^\s{0,3}#{1,6}\s*", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^[ \t]{0,3}#{1,6}[ \t]*", "", text, flags=re.MULTILINE)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    return re.sub(r"^\s{0,3}>\s?", "", text, flags=re.MULTILINE)
+    return re.sub(r"^[ \t]{0,3}>[ \t]?", "", text, flags=re.MULTILINE)
 
 
 def _field(record: dict[str, object], key: str) -> str:

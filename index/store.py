@@ -43,6 +43,10 @@ class IndexCorrupt(IndexError_):
     pass
 
 
+class IndexMismatch(IndexError_):
+    """A sound index built with another model: its vectors mean nothing to this one."""
+
+
 @dataclass(frozen=True)
 class Manifest:
     format_version: int
@@ -118,9 +122,14 @@ def read_manifest(directory: Path) -> Manifest:
     return manifest
 
 
-def load(directory: Path, mmap: bool = True) -> IndexData:
-    """Load and check the current index in `directory`."""
+def load(directory: Path, mmap: bool = True, model_fingerprint: str | None = None) -> IndexData:
+    """Load and check the current index in `directory` (built with that model, when one is given)."""
     manifest = read_manifest(directory)
+    if model_fingerprint is not None and manifest.model_fingerprint != model_fingerprint:
+        raise IndexMismatch(
+            f"the index at {directory} was built with another model ({manifest.model}, fingerprint "
+            f"{manifest.model_fingerprint}; this newsbot's is {model_fingerprint}); {rebuild_hint(directory)}"
+        )
     generation = current_path(directory).resolve()
     try:
         for name, size in manifest.file_sizes.items():
@@ -151,7 +160,7 @@ def load(directory: Path, mmap: bool = True) -> IndexData:
                 raise IndexCorrupt(f"{what}: {found}, but the manifest says {expected}")
     except IndexCorrupt as error:
         raise IndexCorrupt(f"the index at {directory} is corrupt: {error}; {rebuild_hint(directory)}") from None
-    except (OSError, ValueError, RuntimeError, KeyError, EOFError) as error:
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError, EOFError) as error:
         raise IndexCorrupt(
             f"the index at {directory} is corrupt or incomplete ({type(error).__name__}: {error}); {rebuild_hint(directory)}"
         ) from None
@@ -202,8 +211,11 @@ def write(directory: Path, data: IndexData) -> Path:
     import faiss
 
     directory.mkdir(parents=True, exist_ok=True)
+    # What a killed build left: a half-written generation, a link it never switched to.
     for stale in directory.glob("tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for stale in directory.glob(".current-*"):
+        stale.unlink(missing_ok=True)
     generation_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     tmp = directory / f"tmp-{generation_id}"
     tmp.mkdir()

@@ -84,6 +84,8 @@ class Answer:
     sources: tuple[SourceRef, ...] = ()
     latency_ms: float = 0.0
     reason: str = ""  # why it declined, for logs and the "not found" hint
+    confidence: float = 0.0  # the answer/decline model's margin: below zero it declines
+    evidence: tuple[float, ...] = field(default=(), compare=False, repr=False)
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
 
     @property

@@ -1,0 +1,180 @@
+"""The Telegram application: built in one function, started by `newsbot serve`.
+
+Start-up order: settings (a bad token format fails here, in one line) → getMe (a token Telegram
+rejects fails here, before any model is loaded) → the index is loaded, or built when missing or
+older than the corpus (`post_init`) → polling or the webhook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot import handlers, logsafe
+from bot.handlers.replies import reply
+from bot.services import AnswerEngine, Services
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+CONCURRENT_UPDATES = 64  # updates handled at once; engine work beyond `workers` queues in the pool
+RATE_LIMIT_RETRIES = 3  # a 429's retry_after is honoured this many times before giving up
+COMMANDS = [
+    BotCommand("ask", "ask a question about the news"),
+    BotCommand("help", "what I know and how to ask"),
+]
+SORRY = "Sorry, something went wrong while answering. Please try again in a moment."
+
+
+def build_application(settings: Settings, engine: AnswerEngine) -> Application:  # type: ignore[type-arg]
+    """The PTB application with all handlers, the rate limiter and the error handler."""
+    logsafe.hide_secrets(settings.secrets())
+    # Opt in to PTB 23's behaviour: time periods (RetryAfter.retry_after, …) as timedeltas. Without
+    # it PTB 22.2+ emits a deprecation warning each time Telegram answers 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    application = (
+        ApplicationBuilder()
+        .token(settings.token.reveal())
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = Services.create(settings, engine)
+    handlers.register(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """After getMe: load (or build) the index off the loop, then publish the command menu."""
+    shared: Services = application.bot_data["services"]
+    await asyncio.to_thread(_prepare_engine, shared.engine)
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def _prepare_engine(engine: AnswerEngine) -> None:
+    from bot.progress import TerminalProgress
+
+    progress = TerminalProgress()
+    try:
+        summary = engine.ensure_index(progress)
+    finally:
+        progress.close()
+    if summary is not None:
+        log.warning("newsbot: %s", summary.describe())
+    engine.warm_up()
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    shared: Services = application.bot_data["services"]
+    await asyncio.to_thread(shared.close)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error (never the token) and, where a user is waiting, say so briefly; the bot runs on."""
+    error = context.error
+    if isinstance(error, RetryAfter | TimedOut | NetworkError) and not isinstance(update, Update):
+        log.warning("Telegram network trouble (will retry): %s", error)
+        return
+    if isinstance(error, Forbidden):
+        log.info("cannot write to a chat (blocked or removed): %s", error)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SORRY)
+        elif update.effective_message is not None and update.inline_query is None:
+            await reply(update.effective_message, SORRY)
+    except Exception as failure:  # the error handler itself must not fail
+        log.warning("could not tell the user about the error: %s", failure)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with `newsbot serve`'s flags taking precedence."""
+    return Settings.from_env(
+        index_dir=args.index_dir,
+        corpus_paths=tuple(args.corpus) if args.corpus else None,
+        webhook_url=args.webhook_url,
+        listen=args.listen,
+        port=args.port,
+    )
+
+
+def build_engine(settings: Settings) -> Any:
+    """The real engine for these settings (the model loads later, in `post_init`)."""
+    from bot.commands import _engine
+
+    namespace = argparse.Namespace(index_dir=settings.index_dir, backend=None)
+    paths = settings.engine_corpus_paths
+    return _engine(namespace, [str(p) for p in paths] if paths else None)
+
+
+class _StartupFailure(logging.Filter):
+    """PTB logs a failed start with a traceback; `serve` says it in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, InvalidToken):
+            return False
+        if isinstance(error, NetworkError) and "Bootstrap" in record.getMessage():
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """How PTB's webhook server listens: the path of --webhook-url, Telegram's secret header required."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    return {
+        "listen": settings.listen,
+        "port": settings.port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.reveal(),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
+def serve(args: argparse.Namespace) -> int:
+    """`newsbot serve`: run until SIGINT or SIGTERM; configuration problems are one-line errors."""
+    from bot.cli import CliError
+    from index.store import IndexError_
+
+    try:
+        settings = settings_from_args(args)
+    except SettingsError as error:
+        raise CliError(str(error)) from None
+    logsafe.hide_secrets(settings.secrets())
+    # httpx logs every request (URL included) at INFO: noise for a bot that long-polls.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("telegram.ext").addFilter(_StartupFailure())
+    application = build_application(settings, build_engine(settings))
+    try:
+        if settings.webhook_url:
+            application.run_webhook(**webhook_options(settings))
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        # PTB's message quotes the token; ours does not.
+        raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check it with @BotFather") from None
+    except NetworkError as error:
+        raise CliError(f"cannot reach the Bot API at {settings.base_url}: {logsafe.redact(str(error))}") from None
+    except IndexError_ as error:
+        raise CliError(str(error)) from None
+    print("newsbot: stopped", file=sys.stderr)
+    return 0

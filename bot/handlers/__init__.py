@@ -1,0 +1,17 @@
+"""Handlers grouped by feature; `register` adds them all to an application in the right order."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.handlers import admin, feedback, groups, inline, questions
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Commands first, then admin uploads, then plain messages; the first matching handler wins."""
+    questions.register_commands(application)
+    admin.register(application)
+    questions.register_messages(application)
+    groups.register(application)
+    feedback.register(application)
+    inline.register(application)

@@ -1,0 +1,175 @@
+"""Admin commands (/reindex, /stats, /sources) and document uploads, for NEWSBOT_ADMINS only.
+
+`admin_only` checks the user on every call; anyone else gets a short refusal and nothing happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.filters import NEW_MESSAGE, PRIVATE
+from bot.handlers.replies import NO_PREVIEW, reply
+from bot.rebuild import progress_text, rebuild
+from bot.services import services
+from bot.telegram_html import escape
+from bot.uploads import UploadRefused, check_upload, save
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+SOURCES_PER_PAGE = 10
+REFUSAL = "Sorry, only the bot's admins can do that."
+BUSY = "A reindex is already running; please wait until it is done."
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("reindex", reindex, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("stats", stats, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("sources", sources, filters=NEW_MESSAGE))
+    application.add_handler(CallbackQueryHandler(sources_page, pattern=r"^src:\d+$"))
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.Document.ALL, upload))
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Run `handler` for admins; refuse everyone else briefly."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if services(context).is_admin(user.id if user else None):
+            await handler(update, context)
+            return
+        log.info("refused %s to non-admin user %s", handler.__name__, user.id if user else None)
+        if update.callback_query is not None:
+            await update.callback_query.answer(REFUSAL, show_alert=True)
+        else:
+            await reply(update.effective_message, REFUSAL)
+
+    return checked
+
+
+@admin_only
+async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Rebuild the index from the corpus in the background, showing progress in one message."""
+    shared = services(context)
+    if not shared.try_begin_rebuild():
+        await reply(update.effective_message, BUSY)
+        return
+    try:
+        status = await reply(update.effective_message, progress_text("Reindexing", "starting", 0, 0))
+    except BaseException:
+        shared.end_rebuild()
+        raise
+    context.application.create_task(rebuild(shared, status), update=update, name="newsbot:reindex")
+
+
+@admin_only
+async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add an admin's document to the corpus, then index it (only changed articles are embedded)."""
+    shared = services(context)
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    directory = shared.settings.upload_dir
+    if directory is None:
+        await reply(message, "Uploads are off: set NEWSBOT_UPLOAD_DIR, or NEWSBOT_CORPUS to a directory.")
+        return
+    document = message.document
+    try:
+        name = check_upload(document.file_name, document.file_size, shared.settings.max_upload_bytes)
+    except UploadRefused as refused:
+        await reply(message, escape(str(refused)))
+        return
+    if not shared.try_begin_rebuild():
+        await reply(message, BUSY)
+        return
+    try:
+        data = await (await document.get_file()).download_as_bytearray()
+        # The size Telegram announced is checked above; this checks what actually arrived.
+        check_upload(name, len(data), shared.settings.max_upload_bytes)
+        path = await asyncio.to_thread(save, directory, name, bytes(data))
+        title = f"Indexing {path.name}"
+        status = await reply(message, progress_text(title, "starting", 0, 0))
+    except UploadRefused as refused:
+        shared.end_rebuild()
+        await reply(message, escape(str(refused)))
+        return
+    except BaseException:
+        shared.end_rebuild()
+        raise
+    log.info("admin %s added %s", update.effective_user.id if update.effective_user else None, path)
+    context.application.create_task(rebuild(shared, status, title), update=update, name="newsbot:upload")
+
+
+@admin_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The index (articles, chunks, size, age) and the questions and votes so far."""
+    shared = services(context)
+    index, counts = await asyncio.gather(shared.in_pool(shared.engine.stats), asyncio.to_thread(shared.feedback.counts))
+    dates = f" ({index.first_date} to {index.last_date})" if index.first_date else ""
+    lines = [
+        "<b>Index</b>",
+        f"Articles: {index.documents}{escape(dates)}",
+        f"Chunks: {index.chunks} · sentences: {index.sentences}",
+        f"Size: {index.index_bytes / 2**20:.1f} MB · built {_age(index.built_at)} ago",
+        "Reindex: running" if shared.rebuilding else "Reindex: idle",
+        "",
+        "<b>Questions</b>",
+        f"Asked: {counts.questions} · answered: {counts.answered} · not found: {counts.not_found}",
+        f"Feedback: 👍 {counts.helpful} helpful · 👎 {counts.not_helpful} not helpful",
+    ]
+    await reply(update.effective_message, "\n".join(lines))
+
+
+@admin_only
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The first page of the articles the bot knows."""
+    text, keyboard = await _sources_page(context, 0)
+    message = update.effective_message
+    assert message is not None
+    await message.get_bot().send_message(message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                                         link_preview_options=NO_PREVIEW)
+
+
+@admin_only
+async def sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show another page of /sources in the same message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    text, keyboard = await _sources_page(context, int(query.data.split(":")[1]))
+    await query.answer()
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+
+
+async def _sources_page(context: ContextTypes.DEFAULT_TYPE, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    shared = services(context)
+    documents = await shared.in_pool(shared.engine.documents)
+    pages = max(1, -(-len(documents) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * SOURCES_PER_PAGE
+    lines = [f"<b>Articles</b> {first + 1}–{min(first + SOURCES_PER_PAGE, len(documents))} of {len(documents)}"]
+    for number, document in enumerate(documents[first : first + SOURCES_PER_PAGE], start=first + 1):
+        meta = ", ".join(part for part in (document.source, document.date) if part)
+        lines.append(f"{number}. {escape((document.title or document.doc_id)[:200])}" + (f" — {escape(meta)}" if meta else ""))
+    buttons = []
+    if page > 0:
+        buttons.append(InlineKeyboardButton("‹ Previous", callback_data=f"src:{page - 1}"))
+    if page < pages - 1:
+        buttons.append(InlineKeyboardButton("Next ›", callback_data=f"src:{page + 1}"))
+    return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def _age(timestamp: float) -> str:
+    seconds = max(0.0, time.time() - timestamp)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"

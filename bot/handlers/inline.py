@@ -1,0 +1,46 @@
+"""Inline mode: `@thebot question` in any chat offers the answer as one result to send."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, InlineQueryHandler
+
+from bot.handlers.replies import NO_PREVIEW
+from bot.render import NOT_FOUND
+from bot.services import services
+from bot.telegram_html import render_single
+
+MIN_QUERY_CHARS = 3  # Telegram sends a query per keystroke; "wh" is not a question yet
+CACHE_SECONDS = 60
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(InlineQueryHandler(inline_answer))
+
+
+async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the inline query with one article result holding the whole answer."""
+    query = update.inline_query
+    assert query is not None
+    shared = services(context)
+    question = " ".join(query.query.split())
+    if len(question) < MIN_QUERY_CHARS or len(question) > shared.settings.max_question_chars:
+        await query.answer([], cache_time=CACHE_SECONDS)
+        return
+    answer = await shared.answer(question)
+    await asyncio.to_thread(shared.feedback.record_question, question, "inline", answer.answered, answer.latency_ms)
+    if answer.answered and answer.sentences:
+        title, description = "Answer from the articles", answer.sentences[0].text
+    else:
+        title, description = NOT_FOUND, "Try other words."
+    result = InlineQueryResultArticle(
+        id=hashlib.sha256(question.encode()).hexdigest()[:32],
+        title=title,
+        description=description[:200],
+        input_message_content=InputTextMessageContent(render_single(answer), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
+    )
+    await query.answer([result], cache_time=CACHE_SECONDS)

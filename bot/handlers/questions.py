@@ -1,0 +1,113 @@
+"""Questions: /start, /help, /ask, and any text in a private chat; `answer_question` answers them all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.filters import NEW_MESSAGE, PRIVATE
+from bot.handlers.replies import reply, showing_typing
+from bot.services import services
+from bot.telegram_html import escape, render_answer
+
+log = logging.getLogger(__name__)
+
+
+
+def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler(("start", "help"), show_help, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("ask", ask_command, filters=NEW_MESSAGE))
+
+
+def register_messages(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, private_question))
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & ~filters.TEXT, not_text_hint))
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the bot knows (how many articles, which dates) and how to ask it."""
+    shared = services(context)
+    stats = await shared.in_pool(shared.engine.stats)
+    dates = f", from {stats.first_date} to {stats.last_date}" if stats.first_date else ""
+    name = f"@{context.bot.username}"
+    lines = [
+        f"I answer questions about <b>{stats.documents}</b> news articles{escape(dates)} with the exact "
+        "sentences that answer them, each cited to its article.",
+        "",
+        "<b>How to ask</b>",
+        "• In a private chat, just send your question.",
+        f"• In a group, mention me ({escape(name)} your question), reply to one of my messages, or use /ask your question.",
+        f"• In any chat, type {escape(name)} and a question to share an answer.",
+    ]
+    if update.effective_user and shared.is_admin(update.effective_user.id):
+        lines += ["", "<b>Admin</b>", "/reindex rebuilds the index · /stats · /sources · send a document (.txt, .md, "
+                  f".html, .jsonl, up to {shared.settings.max_upload_bytes // 2**20} MB) to add an article"]
+    await reply(update.effective_message, "\n".join(lines))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION, in any chat (PTB already ignores /ask@otherbot)."""
+    question = " ".join(context.args or [])
+    if not question:
+        await reply(update.effective_message, "Ask like this: <code>/ask Who attended the talks?</code>")
+        return
+    await answer_question(update, context, question)
+
+
+async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, any text is a question."""
+    assert update.effective_message is not None
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have."""
+    await reply(update.effective_message, "I don't know that command. Send /help to see what I can do.")
+
+
+async def not_text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice…: only text questions are answered."""
+    await reply(update.effective_message, "I can only answer questions sent as text. Send /help to see how.")
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Answer `question` as a reply to the asking message, with feedback buttons under it."""
+    shared = services(context)
+    message, user = update.effective_message, update.effective_user
+    assert message is not None
+    question = " ".join(question.split())
+    limit = shared.settings.max_question_chars
+    if len(question) > limit:
+        await reply(message, f"That question is too long ({len(question)} characters); please keep it under {limit}.")
+        return
+    if user is not None:
+        wait = shared.cooldown.wait_left(user.id)
+        if wait > 0:
+            if shared.cooldown.first_warning(user.id):
+                await reply(message, f"One question at a time, please: try again in {wait:.0f} s.")
+            return
+    async with showing_typing(context.bot, message.chat_id):
+        answer = await shared.answer(question)
+    question_id = await asyncio.to_thread(
+        shared.feedback.record_question, question, message.chat.type, answer.answered, answer.latency_ms
+    )
+    log.info("answered chat_type=%s answered=%s latency_ms=%.0f", message.chat.type, answer.answered, answer.latency_ms)
+    parts = render_answer(answer)
+    for number, part in enumerate(parts):
+        last = number == len(parts) - 1
+        await reply(message, part, keyboard=feedback_keyboard(question_id) if last else None, quote=number == 0)
+
+
+def feedback_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("👍 Helpful", callback_data=f"fb:{question_id}:+"),
+        InlineKeyboardButton("👎 Not helpful", callback_data=f"fb:{question_id}:-"),
+    ]])

@@ -1,0 +1,139 @@
+"""A fast stand-in for `index.engine.Engine`: same interface, keyword matching over .txt files.
+
+Articles are .txt files whose first line is the title. A question is answered with every
+sentence that shares the most words (of four letters or more) with it. Hooks for tests:
+`rebuild_gate` holds a reindex open after its progress reports, `slow` holds answers to
+questions containing a word, and a question containing "explode" raises.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from index.build import BuildSummary
+from index.engine import EngineStats
+from index.store import IndexError_
+from index.types import Answer, CitedSentence, Document, SourceRef
+
+_WORD = re.compile(r"[a-z0-9]{4,}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+STOPWORDS = {"what", "when", "where", "which", "who", "whom", "does", "did", "about", "with", "from", "that", "this", "have"}
+
+
+class FakeEngine:
+    def __init__(self, corpus_paths: Sequence[Path | str], index_dir: Path | None = None) -> None:
+        self.corpus_paths = [Path(p) for p in corpus_paths]
+        self.index_dir = index_dir
+        self.generation = 0
+        self.questions: list[str] = []
+        self.rebuild_gate: threading.Event | None = None
+        self.rebuild_step_seconds = 0.0
+        self.slow: dict[str, threading.Event] = {}
+        self._documents: list[Document] = []
+        self._built_at = 0.0
+        self._lock = threading.Lock()
+        self._reindex_lock = threading.Lock()
+
+    # -- the Engine interface --------------------------------------------------------------
+
+    def ensure_index(self, progress: Callable[[str, int, int], None] | None = None) -> BuildSummary | None:
+        return None if self.generation else self.reindex(progress=progress)
+
+    def load(self) -> FakeEngine:
+        self.ensure_index()
+        return self
+
+    def warm_up(self) -> None:
+        pass
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex_lock.locked()
+
+    def reindex(self, paths: Sequence[Path | str] | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> BuildSummary:
+        if not self._reindex_lock.acquire(blocking=False):
+            raise IndexError_("a reindex is already running")
+        try:
+            report = progress or (lambda stage, done, total: None)
+            files = sorted(f for root in (paths or self.corpus_paths) for f in _files(Path(root)))
+            report("reading articles", 0, 0)
+            documents = []
+            for number, file in enumerate(files, start=1):
+                lines = file.read_text(encoding="utf-8").strip().split("\n", 1)
+                documents.append(Document(file.stem, lines[0].strip(), lines[-1].strip(), "Test Wire",
+                                          f"https://example.com/{file.stem}", "2024-05-0" + str(min(number, 9))))
+                report("embedding chunks", number, len(files))
+                time.sleep(self.rebuild_step_seconds)
+            if not documents:
+                raise IndexError_("no articles to index in " + ", ".join(map(str, paths or self.corpus_paths)))
+            if self.rebuild_gate is not None and not self.rebuild_gate.wait(timeout=10):
+                raise IndexError_("test rebuild gate never opened")
+            with self._lock:
+                self._documents, self.generation, self._built_at = documents, self.generation + 1, time.time()
+            report("done", 1, 1)
+            count = sum(len(_sentences(d.text)) for d in documents)
+            return BuildSummary(documents=len(documents), chunks=len(documents), sentences=count, embedded_chunks=len(documents))
+        finally:
+            self._reindex_lock.release()
+
+    def answer(self, question: str, k: int = 4, since: object = None, until: object = None) -> Answer:
+        started = time.perf_counter()
+        self.questions.append(question)
+        if "explode" in question:
+            raise RuntimeError("the fake engine was asked to explode")
+        for word, gate in self.slow.items():
+            if word in question.lower():
+                gate.wait(timeout=10)
+        with self._lock:
+            documents = list(self._documents)
+        words = set(_WORD.findall(question.lower())) - STOPWORDS
+        scored = [
+            (len(words & set(_WORD.findall(sentence.lower()))), doc_index, sentence)
+            for doc_index, document in enumerate(documents)
+            for sentence in _sentences(document.text)
+        ]
+        best = max((score for score, _, _ in scored), default=0)
+        if best == 0:
+            return Answer(question, False, reason="no article matches", latency_ms=_ms(started))
+        numbers: dict[int, int] = {}
+        cited = []
+        for score, doc_index, sentence in scored:
+            if score == best:
+                number = numbers.setdefault(doc_index, len(numbers) + 1)
+                start = documents[doc_index].text.find(sentence)
+                cited.append(CitedSentence(sentence, documents[doc_index].doc_id, number, start, start + len(sentence), float(score)))
+        sources = tuple(
+            SourceRef(number, documents[i].doc_id, documents[i].title, documents[i].source, documents[i].url, documents[i].date)
+            for i, number in numbers.items()
+        )
+        return Answer(question, True, tuple(cited), sources, latency_ms=_ms(started))
+
+    def stats(self) -> EngineStats:
+        with self._lock:
+            documents = list(self._documents)
+        dates = sorted(d.date for d in documents)
+        return EngineStats(len(documents), len(documents), sum(len(_sentences(d.text)) for d in documents), 123_456,
+                           self._built_at, dates[0] if dates else "", dates[-1] if dates else "")
+
+    def documents(self) -> list[Document]:
+        with self._lock:
+            return list(self._documents)
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return [f for f in root.rglob("*.txt") if not f.name.startswith(".")] if root.is_dir() else []
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
