@@ -56,7 +56,8 @@ def questions_table(args: argparse.Namespace) -> dict[str, Any]:
     documents = load_corpus(args.corpus).documents
     index_dir = args.index_dir or eval_index_dir(args.corpus, "onnx")
     Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=Embedder(backend="onnx")).ensure_index(TerminalProgress())
-    pipelines: dict[str, Any] = {"bm25 (a)": BM25Baseline(), "tutorial (b)": TutorialBaseline(cache_dir=args.cache_dir)}
+    cache = args.cache_dir or Path(os.environ.get("NEWSBOT_CACHE_DIR") or _user_cache()) / "bench"
+    pipelines: dict[str, Any] = {"bm25 (a)": BM25Baseline(), "tutorial (b)": TutorialBaseline(cache_dir=cache)}
     for backend in args.backends.split(","):
         engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=Embedder(backend=backend))
         engine.load()
@@ -71,6 +72,12 @@ def questions_table(args: argparse.Namespace) -> dict[str, Any]:
         results[name] = ms_stats(latencies)
         print(f"{name}: p50 {results[name]['p50_ms']:.2f} ms", file=sys.stderr, flush=True)
     return {"questions": len(rows), "chunks": _chunk_count(index_dir), "results": results}
+
+
+def _user_cache() -> str:
+    from platformdirs import user_cache_dir
+
+    return user_cache_dir("newsbot")
 
 
 def _chunk_count(index_dir: Path) -> int:
@@ -222,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--limit", type=int, default=500)
     q.add_argument("--backends", default="torch,onnx,onnx-int8")
     q.add_argument("--index-dir", type=Path, default=None, help="newsbot index (default: the `newsbot eval` cache, onnx)")
-    q.add_argument("--cache-dir", type=Path, default=None, help="where the tutorial's chunk vectors are cached")
+    q.add_argument("--cache-dir", type=Path, default=None, help="where bench/quality.py cached the tutorial's chunk vectors (default: the user cache)")
     s = sub.add_parser("scale", help="FAISS flat / HNSW / IVF and BM25 at 100k and 1M chunks")
     s.add_argument("--index-dir", type=Path, required=True, help="a built newsbot index whose vectors seed the synthetic ones")
     s.add_argument("--questions", type=Path, required=True, metavar="FILE")

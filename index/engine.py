@@ -38,6 +38,7 @@ class EngineStats:
     built_at: float
     first_date: str
     last_date: str
+    generation: str  # which index generation is answering
 
 
 class Engine:
@@ -60,6 +61,7 @@ class Engine:
         self.faiss_kind = faiss_kind
         self._data: store.IndexData | None = None
         self._reindex_lock = threading.Lock()
+        self._stats: EngineStats | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -113,6 +115,7 @@ class Engine:
             sources=selection.sources,
             latency_ms=(time.perf_counter() - started) * 1000,
             reason=selection.reason,
+            generation=data.generation,
             confidence=selection.confidence,
             evidence=selection.features,
             hits=tuple(hits),
@@ -135,7 +138,7 @@ class Engine:
     def reindex(self, paths: Sequence[Path | str] | None = None, progress: Progress | None = None) -> BuildSummary:
         """Rebuild from the corpus (re-embedding only changed articles) and switch to it."""
         if not self._reindex_lock.acquire(blocking=False):
-            raise store.IndexError_("a reindex is already running")
+            raise store.ReindexRunning("a reindex is already running")
         try:
             summary = build_index(paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind)
             self._data = store.load(self.index_dir)
@@ -151,10 +154,14 @@ class Engine:
         return list(self.data.documents)
 
     def stats(self) -> EngineStats:
+        """What the loaded index holds; computed once per index generation."""
         data = self.data
+        cached = self._stats
+        if cached is not None and cached.generation == data.generation:
+            return cached
         dates = sorted(d.date for d in data.documents if d.date)
         size = sum(p.stat().st_size for p in Path(data.path).rglob("*") if p.is_file()) if data.path else 0
-        return EngineStats(
+        self._stats = EngineStats(
             documents=len(data.documents),
             chunks=len(data.chunks),
             sentences=len(data.sentences),
@@ -162,4 +169,6 @@ class Engine:
             built_at=data.manifest.created,
             first_date=dates[0] if dates else "",
             last_date=dates[-1] if dates else "",
+            generation=data.generation,
         )
+        return self._stats

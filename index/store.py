@@ -43,6 +43,10 @@ class IndexCorrupt(IndexError_):
     pass
 
 
+class ReindexRunning(IndexError_):
+    """A build of this index is already under way."""
+
+
 class IndexMismatch(IndexError_):
     """A sound index built with another model: its vectors mean nothing to this one."""
 
@@ -80,6 +84,11 @@ class IndexData:
     faiss: Any
     lexical: LexicalIndex
     path: Path | None = None
+
+    @property
+    def generation(self) -> str:
+        """The name of the generation directory this data was loaded from (or written to)."""
+        return self.path.name if self.path else ""
 
     def sentence(self, index: int) -> Sentence:
         doc, start, end = (int(x) for x in self.sentences[index])
@@ -199,7 +208,7 @@ def build_lock(directory: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IndexError_(f"another build of {directory} is running; wait for it to finish") from None
+            raise ReindexRunning(f"another build of {directory} is running; wait for it to finish") from None
         try:
             yield
         finally:

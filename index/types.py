@@ -85,6 +85,7 @@ class Answer:
     latency_ms: float = 0.0
     reason: str = ""  # why it declined, for logs and the "not found" hint
     confidence: float = 0.0  # the answer/decline model's margin: below zero it declines
+    generation: str = ""  # the index generation that answered
     evidence: tuple[float, ...] = field(default=(), compare=False, repr=False)
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
 

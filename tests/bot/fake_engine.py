@@ -118,7 +118,8 @@ class FakeEngine:
             documents = list(self._documents)
         dates = sorted(d.date for d in documents)
         return EngineStats(len(documents), len(documents), sum(len(_sentences(d.text)) for d in documents), 123_456,
-                           self._built_at, dates[0] if dates else "", dates[-1] if dates else "")
+                           self._built_at, dates[0] if dates else "", dates[-1] if dates else "",
+                           generation=f"gen-{self._built_at:.0f}")
 
     def documents(self) -> list[Document]:
         with self._lock:
