@@ -97,6 +97,7 @@ def main() -> None:
             for c, x, t in itertools.product((0.5, 0.8, 1.2), (0.0, 0.25, 0.5), (0.0, 0.12, 0.25))
         ],
         "focus": [{"w_focus": f, "w_coverage": c} for f, c in itertools.product((0.0, 0.3, 0.6, 1.0), (0.3, 0.5, 0.8))],
+        "follow": [{"follow_continuation": f} for f in (False, True)],
         "margin": [{"margin": m, "max_sentences": s} for m, s in itertools.product((0.1, 0.2, 0.3, 0.4), (2, 3))],
         "decline": [{"min_score": t, "specific_idf": s} for t, s in itertools.product((0.2, 0.3, 0.4, 0.5, 0.6), (3.0, 4.0, 5.0, 99.0))],
     }

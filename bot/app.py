@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
-from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import handlers, logsafe
+from bot.delivery import RetryingRateLimiter
 from bot.handlers.replies import reply
 from bot.services import AnswerEngine, Services
 from bot.settings import Settings, SettingsError
@@ -34,6 +35,10 @@ COMMANDS = [
     BotCommand("help", "what I know and how to ask"),
 ]
 SORRY = "Sorry, something went wrong while answering. Please try again in a moment."
+# After a send that may or may not have reached Telegram (bot/delivery.py): never the answer twice,
+# never silence.
+NETWORK_NOTE = ("⚠️ A network problem with Telegram may have kept my reply from reaching you. "
+                "If you don't see it, please send your message again.")
 
 
 def build_application(settings: Settings, engine: AnswerEngine) -> Application:  # type: ignore[type-arg]
@@ -47,7 +52,9 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application: 
         .token(settings.token.reveal())
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(rate_limiter(settings))
+        .read_timeout(settings.read_timeout)
+        .get_updates_read_timeout(settings.read_timeout)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -57,6 +64,17 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application: 
     handlers.register(application)
     application.add_error_handler(on_error)
     return application
+
+
+def rate_limiter(settings: Settings) -> RetryingRateLimiter:
+    """Telegram's flood limits (429s waited out) and resends after network faults where safe."""
+    return RetryingRateLimiter(
+        attempts=settings.send_attempts,
+        backoff=settings.send_backoff,
+        overall_max_rate=settings.rate_limit_per_second,
+        group_max_rate=settings.group_rate_per_minute,
+        max_retries=RATE_LIMIT_RETRIES,
+    )
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -93,14 +111,18 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(error, Forbidden):
         log.info("cannot write to a chat (blocked or removed): %s", error)
         return
-    log.error("error while handling an update", exc_info=error)
+    network = isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest)
+    if network:
+        log.warning("could not reach Telegram while handling an update: %s: %s", type(error).__name__, error)
+    else:
+        log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(SORRY)
         elif update.effective_message is not None and update.inline_query is None:
-            await reply(update.effective_message, SORRY)
+            await reply(update.effective_message, NETWORK_NOTE if network else SORRY)
     except Exception as failure:  # the error handler itself must not fail
         log.warning("could not tell the user about the error: %s", failure)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_USAGE = 2
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 EXIT_FAILED = 1
 
 
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Answer questions about news articles with the exact sentences that answer them, cited.",
         epilog="Start with: newsbot ask \"Who attended the Kuala Lumpur talks?\"",
     )
-    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log verbosity")
+    parser.add_argument("--log-level", default="WARNING", choices=LOG_LEVELS, help="log verbosity (default: WARNING)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     index = commands.add_parser(
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--webhook-url", default=None, metavar="URL", help="serve a webhook at URL instead of long polling")
     serve.add_argument("--listen", default="0.0.0.0", help="webhook listen address (default: 0.0.0.0)")
     serve.add_argument("--port", type=int, default=8443, help="webhook port (default: 8443)")
+    # Also after `serve`, where operators put it; `newsbot --log-level INFO serve` works too.
+    serve.add_argument("--log-level", default=argparse.SUPPRESS, choices=LOG_LEVELS,
+                       help="log verbosity; INFO logs one line per question (default: WARNING)")
 
     evaluate = commands.add_parser(
         "eval",

@@ -32,6 +32,11 @@ def addressed_to_bot(message: Message) -> bool:
     return mentions_bot(message) or replies_to_bot(message)
 
 
+def has_words(text: str) -> bool:
+    """The text has a letter or a digit in some script: not only emoji, punctuation or symbols."""
+    return any(char.isalnum() for char in text)
+
+
 def without_mention(message: Message) -> str:
     """The message's text with the bot's @username taken out (the question itself)."""
     username = re.escape(message.get_bot().username or "")
@@ -53,6 +58,12 @@ class _Predicate(filters.MessageFilter):
 
 
 ADDRESSED_TO_BOT = _Predicate(addressed_to_bot)
-NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
+# Not edits: an edited message is not a new question. Answering edits would answer the same
+# message twice (and every typo fix); a corrected question is simply sent again. (ALLOWED_UPDATES
+# does not even ask Telegram for edits; this filter holds for webhooks and replays too.)
+NEW_MESSAGE = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
+# A message forwarded into a group is someone else's words shared there, not a question to the
+# bot, even when it @mentions it or starts with /ask. In a private chat it is a question.
+NOT_FORWARDED_IN_GROUPS = ~(GROUPS & filters.FORWARDED)

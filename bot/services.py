@@ -80,6 +80,7 @@ class Services:
     pool: ThreadPoolExecutor
     rebuild_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-reindex"))
     rebuilding: bool = False  # set on the event loop before a rebuild starts, so two cannot race
+    pending: int = 0  # questions waiting for or in the worker pool (changed on the event loop only)
 
     @classmethod
     def create(cls, settings: Settings, engine: AnswerEngine) -> Services:
@@ -97,7 +98,11 @@ class Services:
         return await loop.run_in_executor(self.pool, functools.partial(function, *args, **kwargs))
 
     async def answer(self, question: str) -> Answer:
-        return await self.in_pool(self.engine.answer, question, k=self.settings.answer_k)
+        self.pending += 1
+        try:
+            return await self.in_pool(self.engine.answer, question, k=self.settings.answer_k)
+        finally:
+            self.pending -= 1
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admins

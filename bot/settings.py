@@ -75,6 +75,14 @@ class Settings:
     max_upload_bytes: int = 5 * 1024 * 1024
     progress_interval: float = 2.0  # seconds between two edits of a /reindex status message
     answer_k: int = 4
+    log_questions: bool = False  # put the question's text in its log line (off: the text is the user's)
+    # Talking to Telegram. The flood limits are Telegram's (30 messages a second, 20 a minute in a
+    # group); tests and benchmarks against a fake server raise them. See bot/delivery.py for retries.
+    read_timeout: float = 10.0  # seconds to wait for Telegram's answer; past it a send is in doubt
+    rate_limit_per_second: float = 30.0  # 0: no overall limit
+    group_rate_per_minute: float = 20.0  # 0: no per-group limit
+    send_attempts: int = 4  # tries of a request that surely did not take effect
+    send_backoff: float = 0.5  # seconds before the first resend; doubled each time
 
     def __post_init__(self) -> None:
         if self.workers <= 0:
@@ -85,6 +93,12 @@ class Settings:
             raise SettingsError(f"NEWSBOT_MAX_UPLOAD_MB must be > 0 and at most 20, got {self.max_upload_bytes / 2**20:g}")
         if self.max_question_chars <= 0:
             raise SettingsError(f"NEWSBOT_MAX_QUESTION_CHARS must be > 0, got {self.max_question_chars}")
+        if self.read_timeout <= 0:
+            raise SettingsError(f"read_timeout must be > 0, got {self.read_timeout}")
+        if self.rate_limit_per_second < 0 or self.group_rate_per_minute < 0:
+            raise SettingsError(f"rate limits must be >= 0, got {self.rate_limit_per_second}/s and {self.group_rate_per_minute}/min")
+        if self.send_attempts < 1 or self.send_backoff < 0:
+            raise SettingsError(f"send_attempts must be >= 1 and send_backoff >= 0, got {self.send_attempts} and {self.send_backoff}")
         if self.webhook_url is not None and urlsplit(self.webhook_url).scheme not in ("http", "https"):
             raise SettingsError(f"--webhook-url must be an http(s) URL, got {self.webhook_url!r}")
 
@@ -116,6 +130,7 @@ class Settings:
             "cooldown_seconds": _number(env, "NEWSBOT_COOLDOWN", float, 3.0),
             "max_question_chars": _number(env, "NEWSBOT_MAX_QUESTION_CHARS", int, 500),
             "max_upload_bytes": int(_number(env, "NEWSBOT_MAX_UPLOAD_MB", float, 5.0) * 1024 * 1024),
+            "log_questions": _flag(env, "NEWSBOT_LOG_QUESTIONS"),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -199,6 +214,15 @@ def _number(env: Mapping[str, str], name: str, cast: type, default: float) -> fl
         return cast(raw)  # type: ignore[no-any-return]
     except ValueError:
         raise SettingsError(f"{name} must be a {cast.__name__}, got {raw!r}") from None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -47,6 +47,7 @@ class SelectionParams:
     decline_weights: tuple[float, ...] = (5.593, -0.944, -0.111, 2.815, -8.752, 6.958, -1.657)
     decline_bias: float = -6.27
     duplicate_jaccard: float = 0.8
+    follow_continuation: bool = True  # cite the next sentence too when it carries on the best one
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,20 @@ def select(
         near = cosine >= params.list_cosine_ratio * float(cosine.max())
         chosen = _extend_adjacent(data, ids, (score >= floor) | near, typed, chosen, limit, wanted, score)
 
-    sentence_ids = sorted((int(ids[i]) for i in chosen), key=lambda s: (_doc_order(data, ids, score, s), s))
-    cited = _cite(data, sentence_ids, {int(ids[i]): float(score[i]) for i in range(len(ids))}, best_score)
+    sentence_ids = [int(ids[i]) for i in chosen]
+    scores = {int(ids[i]): float(score[i]) for i in range(len(ids))}
+    follower = _continuation(data, int(ids[best])) if params.follow_continuation else None
+    if follower is not None and follower not in sentence_ids:
+        if len(sentence_ids) >= limit:
+            sentence_ids.pop()  # the weakest extra gives way to the best sentence's continuation
+        sentence_ids.append(follower)
+        scores.setdefault(follower, best_score - margin)
+    best_of_doc: dict[int, float] = {}
+    for sid in sentence_ids:
+        doc = int(data.sentences[sid, 0])
+        best_of_doc[doc] = max(best_of_doc.get(doc, -np.inf), scores[sid])
+    sentence_ids.sort(key=lambda sid: (-best_of_doc[int(data.sentences[sid, 0])], sid))
+    cited = _cite(data, sentence_ids, scores, best_score)
     return replace(cited, features=features, confidence=confidence)
 
 
@@ -303,10 +316,18 @@ def _extend_adjacent(
     return grown
 
 
-def _doc_order(data: IndexData, ids: np.ndarray, score: np.ndarray, sid: int) -> float:
-    """Articles ordered by their best sentence's score (best first)."""
-    doc = int(data.sentences[sid, 0])
-    return -max(float(score[i]) for i, s in enumerate(ids) if int(data.sentences[int(s), 0]) == doc)
+_CONTINUES = re.compile(
+    r"^[\"“‘']?(he|she|it|they|this|these|those|his|her|its|their|instead|since then|later|then|afterwards|there)\b",
+    re.IGNORECASE,
+)
+
+
+def _continuation(data: IndexData, sid: int) -> int | None:
+    """The next sentence when it carries on from `sid` ("It is to be held at…", "Instead, …")."""
+    following = sid + 1
+    if following >= len(data.sentences) or int(data.sentences[following, 0]) != int(data.sentences[sid, 0]):
+        return None
+    return following if _CONTINUES.match(data.sentence(following).text) else None
 
 
 def _cite(data: IndexData, sentence_ids: list[int], scores: dict[int, float], best: float) -> Selection:

@@ -19,6 +19,7 @@ from index.types import Hit
 class FusionWeights:
     lexical: float = 0.4
     dense: float = 0.6
+    sentence: float = 0.0  # the best single sentence's cosine: a claim often paraphrases one sentence
     candidates: int = 100
 
     def __post_init__(self) -> None:
@@ -60,8 +61,19 @@ def search(
     dense = np.asarray(data.chunk_vectors[pool]) @ query_vector
     lex = lexical[pool]
     fused = weights.dense * _z(dense) + weights.lexical * _z(lex)
+    if weights.sentence:
+        fused += weights.sentence * _z(best_sentence_cosine(data, pool, query_vector))
     order = np.argsort(-fused)[:k]
     return [Hit(int(pool[i]), float(fused[i]), float(dense[i]), float(lex[i])) for i in order]
+
+
+def best_sentence_cosine(data: IndexData, chunk_ids: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    """For each chunk, the cosine of its sentence closest to the query."""
+    rows = data.chunks[chunk_ids]
+    lengths = rows[:, 2] - rows[:, 1] + 1
+    sentence_ids = np.concatenate([np.arange(first, last + 1) for _, first, last in rows])
+    cosines = np.asarray(data.sentence_vectors[sentence_ids]) @ query_vector
+    return np.maximum.reduceat(cosines, np.concatenate([[0], np.cumsum(lengths)[:-1]]))
 
 
 def _z(values: np.ndarray) -> np.ndarray:

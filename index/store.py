@@ -108,8 +108,8 @@ def rebuild_hint(path: Path | str) -> str:
     return f"rebuild it with: newsbot index PATH... --index-dir {path}"
 
 
-def current_path(directory: Path) -> Path:
-    return directory / "current"
+def current_path(directory: Path | str) -> Path:
+    return Path(directory) / "current"
 
 
 def read_manifest(directory: Path) -> Manifest:
@@ -131,8 +131,9 @@ def read_manifest(directory: Path) -> Manifest:
     return manifest
 
 
-def load(directory: Path, mmap: bool = True, model_fingerprint: str | None = None) -> IndexData:
+def load(directory: Path | str, mmap: bool = True, model_fingerprint: str | None = None) -> IndexData:
     """Load and check the current index in `directory` (built with that model, when one is given)."""
+    directory = Path(directory)
     manifest = read_manifest(directory)
     if model_fingerprint is not None and manifest.model_fingerprint != model_fingerprint:
         raise IndexMismatch(

@@ -1,7 +1,9 @@
 """Groups and supergroups: answer a message only when it @mentions the bot or replies to it.
 
 /ask (and /ask@thisbot) is the questions module's command handler, in groups too; every other
-group message matches no handler and is ignored.
+group message matches no handler and is ignored: chatter, stickers, photos, documents, commands
+for other bots (/ask@otherbot), and forwarded messages (someone else's words, even if they
+mention the bot). Silence, because a bot that answers what was not said to it is noise.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from bot.handlers.replies import reply
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(MessageHandler(NEW_MESSAGE & GROUPS & filters.TEXT & ~filters.COMMAND & ADDRESSED_TO_BOT, group_question))
+    application.add_handler(MessageHandler(NEW_MESSAGE & GROUPS & ~filters.FORWARDED & filters.TEXT & ~filters.COMMAND & ADDRESSED_TO_BOT, group_question))
 
 
 async def group_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
+from bot.filters import has_words
 from bot.handlers.replies import NO_PREVIEW
+from bot.questionlog import QuestionLog
 from bot.render import NOT_FOUND
 from bot.services import services
 from bot.telegram_html import render_single
+from index.types import Answer
 
 MIN_QUERY_CHARS = 3  # Telegram sends a query per keystroke; "wh" is not a question yet
 CACHE_SECONDS = 60
@@ -28,19 +32,29 @@ async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None
     shared = services(context)
     question = " ".join(query.query.split())
-    if len(question) < MIN_QUERY_CHARS or len(question) > shared.settings.max_question_chars:
+    if not MIN_QUERY_CHARS <= len(question) <= shared.settings.max_question_chars or not has_words(question):
         await query.answer([], cache_time=CACHE_SECONDS)
         return
-    answer = await shared.answer(question)
-    await asyncio.to_thread(shared.feedback.record_question, question, "inline", answer.answered, answer.latency_ms)
+    entry = QuestionLog("inline", question, started=time.perf_counter(), queued=shared.pending)
+    try:
+        answer = await shared.answer(question)
+        entry.engine_ms, entry.generation, entry.outcome = answer.latency_ms, answer.generation, "undelivered"
+        entry.question_id = await asyncio.to_thread(
+            shared.feedback.record_question, question, "inline", answer.answered, answer.latency_ms)
+        await query.answer([_result(question, answer)], cache_time=CACHE_SECONDS)
+        entry.outcome, entry.parts = ("answered" if answer.answered else "not_found"), 1
+    finally:
+        entry.emit(shared.settings.log_questions)
+
+
+def _result(question: str, answer: Answer) -> InlineQueryResultArticle:
     if answer.answered and answer.sentences:
         title, description = "Answer from the articles", answer.sentences[0].text
     else:
         title, description = NOT_FOUND, "Try other words."
-    result = InlineQueryResultArticle(
+    return InlineQueryResultArticle(
         id=hashlib.sha256(question.encode()).hexdigest()[:32],
         title=title,
         description=description[:200],
         input_message_content=InputTextMessageContent(render_single(answer), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
     )
-    await query.answer([result], cache_time=CACHE_SECONDS)

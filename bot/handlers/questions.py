@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import time
 
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.filters import NEW_MESSAGE, PRIVATE
+from bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
 from bot.handlers.replies import reply, showing_typing
-from bot.services import services
+from bot.questionlog import QuestionLog
+from bot.services import Services, services
 from bot.telegram_html import escape, render_answer
 
-log = logging.getLogger(__name__)
-
+NO_WORDS = "Please ask your question in words, for example: <code>Who attended the talks?</code>"
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler(("start", "help"), show_help, filters=NEW_MESSAGE))
-    application.add_handler(CommandHandler("ask", ask_command, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("ask", ask_command, filters=NEW_MESSAGE & NOT_FORWARDED_IN_GROUPS))
 
 
 def register_messages(application: Application) -> None:  # type: ignore[type-arg]
@@ -79,31 +80,55 @@ async def not_text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer `question` as a reply to the asking message, with feedback buttons under it."""
+    """Answer `question` as a reply to the asking message, with feedback buttons under it.
+
+    Logs one line per question, whatever becomes of it (`bot.questionlog`).
+    """
     shared = services(context)
     message, user = update.effective_message, update.effective_user
     assert message is not None
     question = " ".join(question.split())
+    entry = QuestionLog(message.chat.type, question, started=time.perf_counter())
+    try:
+        await _answer(shared, context, message, user.id if user else None, question, entry)
+    except BaseException:
+        entry.outcome = "undelivered" if entry.engine_ms is not None else "error"
+        raise
+    finally:
+        entry.emit(shared.settings.log_questions)
+
+
+async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int | None,
+                  question: str, entry: QuestionLog) -> None:
     limit = shared.settings.max_question_chars
     if len(question) > limit:
+        entry.outcome = "too_long"
         await reply(message, f"That question is too long ({len(question)} characters); please keep it under {limit}.")
         return
-    if user is not None:
-        wait = shared.cooldown.wait_left(user.id)
+    if not has_words(question):
+        entry.outcome = "no_words"
+        await reply(message, NO_WORDS)
+        return
+    if user_id is not None:
+        wait = shared.cooldown.wait_left(user_id)
         if wait > 0:
-            if shared.cooldown.first_warning(user.id):
+            entry.outcome = "cooldown"
+            if shared.cooldown.first_warning(user_id):
                 await reply(message, f"One question at a time, please: try again in {wait:.0f} s.")
             return
+    entry.queued = shared.pending
     async with showing_typing(context.bot, message.chat_id):
         answer = await shared.answer(question)
-    question_id = await asyncio.to_thread(
+    entry.engine_ms, entry.generation = answer.latency_ms, answer.generation
+    entry.question_id = await asyncio.to_thread(
         shared.feedback.record_question, question, message.chat.type, answer.answered, answer.latency_ms
     )
-    log.info("answered chat_type=%s answered=%s latency_ms=%.0f", message.chat.type, answer.answered, answer.latency_ms)
     parts = render_answer(answer)
     for number, part in enumerate(parts):
         last = number == len(parts) - 1
-        await reply(message, part, keyboard=feedback_keyboard(question_id) if last else None, quote=number == 0)
+        await reply(message, part, keyboard=feedback_keyboard(entry.question_id) if last else None, quote=number == 0)
+        entry.parts += 1
+    entry.outcome = "answered" if answer.answered else "not_found"
 
 
 def feedback_keyboard(question_id: int) -> InlineKeyboardMarkup:

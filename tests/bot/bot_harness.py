@@ -32,13 +32,18 @@ class RunningBot:
     def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
         self.application = application
 
-    async def start_polling(self) -> None:
+    async def start_polling(self, poll_timeout: float = 2.0) -> None:
         app = self.application
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2), allowed_updates=ALLOWED_UPDATES)
+
+        def error_callback(error: Exception) -> None:  # as run_polling does: to the error handler
+            app.create_task(app.process_error(update=None, error=error))
+
+        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=poll_timeout),
+                                        allowed_updates=ALLOWED_UPDATES, error_callback=error_callback)
         await app.start()
 
     async def start_webhook(self, settings: Settings) -> None:

@@ -3,7 +3,12 @@
 Articles are .txt files whose first line is the title. A question is answered with every
 sentence that shares the most words (of four letters or more) with it. Hooks for tests:
 `rebuild_gate` holds a reindex open after its progress reports, `slow` holds answers to
-questions containing a word, and a question containing "explode" raises.
+questions containing a word, `answer_seconds` makes every answer take that long (blocking, as
+the real engine's embedding does), and a question containing "explode" raises.
+
+What it saw, for assertions: `questions`; `answered` (one `Answered` per answer, in the order
+each took its snapshot of the index: its generation and the thread it ran on); `peak_active`
+(the most answers computed at once).
 """
 
 from __future__ import annotations
@@ -14,14 +19,23 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dataclasses import dataclass
+
 from index.build import BuildSummary
 from index.engine import EngineStats
-from index.store import IndexError_
+from index.store import IndexError_, ReindexRunning
 from index.types import Answer, CitedSentence, Document, SourceRef
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 STOPWORDS = {"what", "when", "where", "which", "who", "whom", "does", "did", "about", "with", "from", "that", "this", "have"}
+
+
+@dataclass(frozen=True)
+class Answered:
+    question: str
+    generation: str
+    thread: str
 
 
 class FakeEngine:
@@ -33,6 +47,10 @@ class FakeEngine:
         self.rebuild_gate: threading.Event | None = None
         self.rebuild_step_seconds = 0.0
         self.slow: dict[str, threading.Event] = {}
+        self.answer_seconds = 0.0
+        self.answered: list[Answered] = []
+        self.active = 0
+        self.peak_active = 0
         self._documents: list[Document] = []
         self._built_at = 0.0
         self._lock = threading.Lock()
@@ -57,7 +75,7 @@ class FakeEngine:
     def reindex(self, paths: Sequence[Path | str] | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> BuildSummary:
         if not self._reindex_lock.acquire(blocking=False):
-            raise IndexError_("a reindex is already running")
+            raise ReindexRunning("a reindex is already running")
         try:
             report = progress or (lambda stage, done, total: None)
             files = sorted(f for root in (paths or self.corpus_paths) for f in _files(Path(root)))
@@ -83,14 +101,26 @@ class FakeEngine:
 
     def answer(self, question: str, k: int = 4, since: object = None, until: object = None) -> Answer:
         started = time.perf_counter()
-        self.questions.append(question)
+        with self._lock:
+            self.questions.append(question)
+            self.active += 1
+            self.peak_active = max(self.peak_active, self.active)
+        try:
+            return self._answer(question, started)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def _answer(self, question: str, started: float) -> Answer:
         if "explode" in question:
             raise RuntimeError("the fake engine was asked to explode")
         for word, gate in self.slow.items():
             if word in question.lower():
                 gate.wait(timeout=10)
-        with self._lock:
-            documents = list(self._documents)
+        time.sleep(self.answer_seconds)
+        with self._lock:  # one snapshot of the index for the whole answer, as the real engine takes
+            documents, generation = list(self._documents), f"gen-{self.generation}"
+            self.answered.append(Answered(question, generation, threading.current_thread().name))
         words = set(_WORD.findall(question.lower())) - STOPWORDS
         scored = [
             (len(words & set(_WORD.findall(sentence.lower()))), doc_index, sentence)
@@ -99,7 +129,7 @@ class FakeEngine:
         ]
         best = max((score for score, _, _ in scored), default=0)
         if best == 0:
-            return Answer(question, False, reason="no article matches", latency_ms=_ms(started))
+            return Answer(question, False, reason="no article matches", latency_ms=_ms(started), generation=generation)
         numbers: dict[int, int] = {}
         cited = []
         for score, doc_index, sentence in scored:
@@ -111,7 +141,7 @@ class FakeEngine:
             SourceRef(number, documents[i].doc_id, documents[i].title, documents[i].source, documents[i].url, documents[i].date)
             for i, number in numbers.items()
         )
-        return Answer(question, True, tuple(cited), sources, latency_ms=_ms(started))
+        return Answer(question, True, tuple(cited), sources, latency_ms=_ms(started), generation=generation)
 
     def stats(self) -> EngineStats:
         with self._lock:

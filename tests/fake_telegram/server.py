@@ -45,6 +45,7 @@ class FakeTelegram(UpdateFeeder, BotApiMethods):
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True,
         }
         self.calls: list[Call] = []
+        self.listeners: list[Callable[[Call], None]] = []  # told of every recorded call (cheaper than wait_for at scale)
         self.faults: list[Fault] = []
         self.fault_log: list[tuple[str, Fault]] = []
         self.chats: dict[int, dict[str, Any]] = {}
@@ -206,6 +207,8 @@ class FakeTelegram(UpdateFeeder, BotApiMethods):
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         self._notify()
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
