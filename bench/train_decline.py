@@ -66,7 +66,8 @@ def main() -> None:
     for spec in args.set:
         index_dir, questions_file, label = spec.rsplit(":", 2)
         engine = engines.setdefault(index_dir, Engine(index_dir=index_dir, embedder=embedder, params=params).load())
-        rows = [json.loads(line) for line in open(questions_file) if line.strip()][: args.limit]
+        with open(questions_file, encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle if line.strip()][: args.limit]
         x = features_of(engine, [r["question"] for r in rows])
         blocks.append((spec, x, np.full(len(x), int(label))))
         print(f"{spec}: {len(x)} questions", file=sys.stderr)

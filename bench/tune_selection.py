@@ -20,8 +20,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.answer import SelectionParams, select  # noqa: E402

@@ -157,38 +157,56 @@ def select(
         return Selection(False, reason=reason, best_score=best_score, missing_terms=missing, features=features, confidence=confidence)
 
     many = is_list_question(question)
-    limit = params.max_list_sentences if many else params.max_sentences
-    margin = params.list_margin if many else params.margin
-    chosen: list[int] = [best]
-    for i in order[1:]:
-        if len(chosen) >= limit:
-            break
-        i = int(i)
-        if score[i] < best_score - margin:
-            break
-        if _near_duplicate(texts[i], [texts[c] for c in chosen], params.duplicate_jaccard):
-            continue
-        chosen.append(i)
-    if many:
-        floor = best_score - params.list_margin * 2
-        near = cosine >= params.list_cosine_ratio * float(cosine.max())
-        chosen = _extend_adjacent(data, ids, (score >= floor) | near, typed, chosen, limit, wanted, score)
-
-    sentence_ids = [int(ids[i]) for i in chosen]
+    chosen = _choose(data, ids, texts, score, cosine, typed, order, many, wanted, params)
     scores = {int(ids[i]): float(score[i]) for i in range(len(ids))}
+    sentence_ids = [int(ids[i]) for i in chosen]
+    limit = params.max_list_sentences if many else params.max_sentences
     follower = _continuation(data, int(ids[best])) if params.follow_continuation else None
     if follower is not None and follower not in sentence_ids:
-        if len(sentence_ids) >= limit:
+        if len(sentence_ids) >= max(limit, 2):
             sentence_ids.pop()  # the weakest extra gives way to the best sentence's continuation
         sentence_ids.append(follower)
-        scores.setdefault(follower, best_score - margin)
+        scores.setdefault(follower, best_score - params.margin)
+    sentence_ids = _reading_order(data, sentence_ids, scores)
+    cited = _cite(data, sentence_ids, scores, best_score)
+    return replace(cited, features=features, confidence=confidence)
+
+
+def _choose(
+    data: IndexData,
+    ids: np.ndarray,
+    texts: list[str],
+    score: np.ndarray,
+    cosine: np.ndarray,
+    typed: np.ndarray,
+    order: np.ndarray,
+    many: bool,
+    wanted: AnswerType,
+    params: SelectionParams,
+) -> list[int]:
+    """Candidate positions to cite: the best, those close to it, and (for lists) its continuation."""
+    limit = params.max_list_sentences if many else params.max_sentences
+    margin = params.list_margin if many else params.margin
+    best = int(order[0])
+    chosen: list[int] = [best]
+    for i in (int(j) for j in order[1:]):
+        if len(chosen) >= limit or score[i] < score[best] - margin:
+            break
+        if not _near_duplicate(texts[i], [texts[c] for c in chosen], params.duplicate_jaccard):
+            chosen.append(i)
+    if many:
+        close = (score >= score[best] - params.list_margin * 2) | (cosine >= params.list_cosine_ratio * float(cosine.max()))
+        chosen = _extend_adjacent(data, ids, close, typed, chosen, limit, wanted, score)
+    return chosen
+
+
+def _reading_order(data: IndexData, sentence_ids: list[int], scores: dict[int, float]) -> list[int]:
+    """Articles by their best cited sentence (best first); sentences in reading order within each."""
     best_of_doc: dict[int, float] = {}
     for sid in sentence_ids:
         doc = int(data.sentences[sid, 0])
         best_of_doc[doc] = max(best_of_doc.get(doc, -np.inf), scores[sid])
-    sentence_ids.sort(key=lambda sid: (-best_of_doc[int(data.sentences[sid, 0])], sid))
-    cited = _cite(data, sentence_ids, scores, best_score)
-    return replace(cited, features=features, confidence=confidence)
+    return sorted(sentence_ids, key=lambda sid: (-best_of_doc[int(data.sentences[sid, 0])], sid))
 
 
 def term_weights(data: IndexData, q_terms: list[str], prior_chunks: float) -> dict[str, float]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bot_harness import ADMIN_ID, ARTICLES, RunningBot
@@ -64,4 +66,26 @@ async def running_bot(telegram: FakeTelegram, settings: Settings, engine: FakeEn
         for gate in [engine.rebuild_gate, *engine.slow.values()]:
             if gate is not None:
                 gate.set()  # a failed test must not leave a worker thread waiting
+        await bot.stop()
+
+
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
+@pytest.fixture
+async def start_bot(telegram: FakeTelegram, settings: Settings, engine: FakeEngine) -> AsyncIterator[StartBot]:
+    """`await start_bot(poll_timeout=1, read_timeout=1, …)`: newsbot polling with these settings changed."""
+    started: list[RunningBot] = []
+
+    async def start(poll_timeout: float = 2.0, **overrides: Any) -> RunningBot:
+        bot = RunningBot(build_application(replace(settings, **overrides), engine))
+        started.append(bot)
+        await bot.start_polling(poll_timeout=poll_timeout)
+        return bot
+
+    yield start
+    for gate in [engine.rebuild_gate, *engine.slow.values()]:
+        if gate is not None:
+            gate.set()
+    for bot in started:
         await bot.stop()

@@ -17,9 +17,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from index.build import BuildSummary
 from index.engine import EngineStats
