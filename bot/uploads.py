@@ -41,10 +41,18 @@ def check_upload(name: str | None, size: int | None, max_bytes: int) -> str:
     if suffix not in UPLOAD_SUFFIXES:
         raise UploadRefused(f"I can only add {', '.join(UPLOAD_SUFFIXES)} files, not {suffix or 'files without an extension'}.")
     if size is not None and size > max_bytes:
-        raise UploadRefused(f"That file is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB.")
+        raise UploadRefused(f"That file is {file_size(size)}; the limit is {file_size(max_bytes)}.")
     if size == 0:
         raise UploadRefused("That file is empty.")
     return safe
+
+
+def file_size(size: int) -> str:
+    """'5 MB', '1.5 MB', '4 KB': what a person reads."""
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 def target_path(directory: Path, safe_name: str) -> Path:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -146,7 +146,7 @@ def load(directory: Path | str, mmap: bool = True, model_fingerprint: str | None
             actual = (generation / name).stat().st_size
             if actual != size:
                 raise IndexCorrupt(f"{name} is {actual} bytes, expected {size} (truncated or altered)")
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         documents, hashes = _read_documents(generation / "documents.jsonl")
         sentences = np.load(generation / "sentences.npy")
         chunks = np.load(generation / "chunks.npy")

@@ -20,6 +20,7 @@ def make_faiss(vectors: np.ndarray, kind: str = "auto") -> Any:
     n, dim = vectors.shape if vectors.ndim == 2 else (0, 384)
     if kind == "auto":
         kind = "flat" if n <= FLAT_UP_TO else "hnsw"
+    index: Any
     if kind == "flat" or n < 1000:
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
