@@ -113,7 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default=",".join(NEWSBOT_BACKENDS), help="newsbot backends to run")
     parser.add_argument("--ghz", type=float, default=2.6, help="core clock for the peak-FLOPs figure (default 2.6, the TSC rate)")
     parser.add_argument("--json-out", type=Path, default=None, metavar="FILE", help="append the results as one JSON line")
+    parser.add_argument("--render", type=Path, default=None, metavar="FILE", help="only print the table of the last line of a --json-out file")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text().splitlines()[-1])
+        for pipelines in saved["results"].values():
+            for r in pipelines.values():
+                r.setdefault("gflop_per_cpu_s", r["mflop_per_chunk"] * r["chunks"] / r["cpu_s"] / 1e3)
+        print(render(saved["results"], saved["repeats"], saved["peak_gflops"], saved.get("threads", os.cpu_count() or 1)))
+        return 0
 
     from bench.pipelines import TutorialBaseline
     from bot.commands import _quiet_libraries
@@ -154,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(results, args.repeats, peak, threads))
     if args.json_out:
         with args.json_out.open("a") as handle:
-            handle.write(json.dumps({"repeats": args.repeats, "peak_gflops": peak, "results": results}) + "\n")
+            handle.write(json.dumps({"repeats": args.repeats, "peak_gflops": peak, "threads": threads, "results": results}) + "\n")
     return 0
 
 
@@ -174,14 +182,16 @@ def summarise(runs: list[Run], articles: int) -> dict[str, float]:
         "articles_per_s": median(articles / r.wall for r in runs),
         "tokens_per_cpu_s": median(r.tokens / r.cpu for r in runs),
         "embed_tokens_per_s": median(r.tokens / r.embed_wall for r in runs if r.embed_wall > 0) if any(r.embed_wall > 0 for r in runs) else 0.0,
+        "gflop_per_cpu_s": median(r.flop / r.cpu / 1e9 for r in runs),
         "embed_gflops": median(r.flop / r.embed_wall / 1e9 for r in runs if r.embed_wall > 0) if any(r.embed_wall > 0 for r in runs) else 0.0,
     }
 
 
 def render(results: dict[str, dict[str, dict[str, float]]], repeats: int, peak: float, threads: int) -> str:
-    lines = [f"median of {repeats} runs, {threads} threads; fp32 peak {peak:.0f} GFLOP/s", ""]
+    core = peak / threads
+    lines = [f"median of {repeats} runs, {threads} threads; fp32 peak {peak:.0f} GFLOP/s ({core:.0f} per core)", ""]
     head = ["corpus (articles)", "pipeline", "chunks", "tokens/chunk", "MFLOP/chunk", "s", "articles/s", "chunks/s", "tokens/s",
-            "tokens/s vs tutorial", "tokens/CPU-s vs tutorial", "embed GFLOP/s", "% of fp32 peak"]
+            "tokens/s vs tutorial", "tokens/CPU-s vs tutorial", "embed GFLOP/s", "GFLOP/CPU-s", "% of a core's fp32 peak"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for corpus, pipelines in results.items():
         base = pipelines.get("tutorial")
@@ -192,7 +202,7 @@ def render(results: dict[str, dict[str, dict[str, float]]], repeats: int, peak: 
             lines.append(
                 f"| {corpus} ({r['articles']:.0f}) | {label} | {r['chunks']:.0f} | {r['tokens_per_chunk']:.0f} | {r['mflop_per_chunk']:.0f} | {r['wall_s']:.1f} | "
                 f"{r['articles_per_s']:.2f} | {r['chunks_per_s']:.1f} | {r['tokens_per_s']:.0f} | {ratio} | {cpu_ratio} | "
-                f"{r['embed_gflops']:.1f} | {100 * r['embed_gflops'] / peak:.0f}% |"
+                f"{r['embed_gflops']:.1f} | {r['gflop_per_cpu_s']:.1f} | {100 * r['gflop_per_cpu_s'] / core:.0f}% |"
             )
     return "\n".join(lines)
 

@@ -10,8 +10,8 @@ about a failed request:
   request was not completely written): it did not take effect either, and is sent again.
 - **The request reached Telegram but no answer came back** (the connection was reset, or the
   answer timed out): it may or may not have taken effect, and nothing in the Bot API can tell.
-  Idempotent methods (`IDEMPOTENT`: reading, chat actions, editing a message to a given text)
-  are sent again. Everything else — `sendMessage` above all — is not: when Telegram is slow the
+  Idempotent methods (`IDEMPOTENT`: reading, setting, editing a message to a given text) are
+  sent again. Everything else — `sendMessage` above all — is not: when Telegram is slow the
   first message usually did arrive, and sending it again would post the answer twice. The error
   reaches the handler instead, and the error handler tells the user in one short line that the
   reply may not have arrived and to ask again if it did not (`app.NETWORK_NOTE`). So in this one
@@ -39,8 +39,13 @@ log = logging.getLogger(__name__)
 # text is refused as "not modified", which `RetryingRateLimiter` takes as success).
 IDEMPOTENT = frozenset({
     "getMe", "getFile", "getChat", "getWebhookInfo", "getMyCommands", "setMyCommands", "deleteWebhook",
-    "setWebhook", "sendChatAction", "editMessageText", "editMessageReplyMarkup", "close", "logOut",
+    "setWebhook", "editMessageText", "editMessageReplyMarkup",
 })
+# "typing…": best effort. Not counted against the flood limits (they are Telegram's limits on
+# messages; counted, each answer would cost two of the 30 a second and of a group's 20 a minute),
+# not held by another request's 429, and never sent again: it is repeated every few seconds
+# anyway, and the answer waits for the chat action in flight, so a resend would only delay it.
+COSMETIC = frozenset({"sendChatAction"})
 _NOT_SENT = (
     httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout,
     httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError,
@@ -69,8 +74,8 @@ def failure_of(error: NetworkError) -> Failure:
 
 def may_retry(method: str, error: TelegramError) -> bool:
     """True when sending `method` again after `error` cannot do anything twice."""
-    if not isinstance(error, NetworkError) or isinstance(error, BadRequest):
-        return False  # a refusal (400, 403, …) or a 429 that AIORateLimiter already waited out
+    if not isinstance(error, NetworkError) or isinstance(error, BadRequest) or method in COSMETIC:
+        return False  # a refusal (400, 403, …), a 429 that AIORateLimiter already waited out, or "typing…"
     return failure_of(error) is not Failure.UNKNOWN or method in IDEMPOTENT
 
 
@@ -96,6 +101,8 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint in COSMETIC:
+            return await callback(*args, **kwargs)
         resent = False
         for attempt in range(1, self.attempts + 1):
             try:

@@ -19,7 +19,7 @@ from index.types import Hit
 class FusionWeights:
     lexical: float = 0.4
     dense: float = 0.6
-    sentence: float = 0.0  # the best single sentence's cosine: a claim often paraphrases one sentence
+    sentence: float = 0.3  # the best single sentence's cosine: a claim often paraphrases one sentence
     candidates: int = 100
 
     def __post_init__(self) -> None:

@@ -92,7 +92,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     try:
         await _answer(shared, context, message, user.id if user else None, question, entry)
     except BaseException:
-        entry.outcome = "undelivered" if entry.engine_ms is not None else "error"
+        if entry.engine_ms is not None and entry.outcome == "error":
+            entry.outcome = "undelivered"  # answered, but Telegram could not be reached to deliver it
         raise
     finally:
         entry.emit(shared.settings.log_questions)

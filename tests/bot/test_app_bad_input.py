@@ -28,6 +28,7 @@ from conftest import StartBot
 from fake_engine import FakeEngine
 from fake_telegram import BOT_USERNAME, FakeTelegram, parse_html
 from telegram import Update
+from test_app_admin import names_in
 
 from bot.app import ALLOWED_UPDATES
 from bot.handlers.admin import REFUSAL
@@ -189,5 +190,5 @@ class TestDocuments:
         assert (await wait_reply(telegram, liar)).plain == "That file is 4 KB; the limit is 1 KB."
         empty = telegram.send_document(chat, admin, "empty.txt", b"")
         assert (await wait_reply(telegram, empty)).plain == "That file is empty."
-        assert sorted(p.name for p in corpus_dir.iterdir()) == ["harbour.txt", "talks.txt"] and engine.generation == 1
+        assert names_in(corpus_dir) == ["harbour.txt", "talks.txt"] and engine.generation == 1
         await nothing_lost(telegram, chat, admin)

@@ -8,6 +8,7 @@ have arrived and is not sent again: the user gets the answer at most once, plus 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -141,6 +142,16 @@ class TestSendMessageFaults:
         assert len(telegram.messages_in(ADMIN_ID)) == 1
 
 
+    async def test_a_failing_typing_indicator_is_not_resent_and_does_not_hold_up_the_answer(
+        self, telegram: FakeTelegram, start_bot: StartBot
+    ):
+        await start_bot(**FAST)
+        telegram.inject("sendChatAction", status=502, times=5)
+        question = ask(telegram, USER_ID, "Who attended the talks?")
+        await wait_answer(telegram, question, within=0.5)
+        assert len(telegram.calls_to("sendChatAction")) == 1
+
+
 class TestOtherChatsDuringFaults:
     async def test_a_stalled_send_in_one_chat_does_not_stall_another(self, telegram: FakeTelegram, start_bot: StartBot):
         await start_bot(**FAST)
@@ -179,8 +190,9 @@ class TestRetryPolicy:
     def test_only_what_cannot_happen_twice_is_retried(self):
         reset = network_error(httpx.ReadError("reset", request=REQUEST))
         assert not may_retry("sendMessage", reset)
-        assert may_retry("sendChatAction", reset) and may_retry("editMessageText", reset)
+        assert may_retry("editMessageText", reset) and may_retry("getFile", reset)
         assert may_retry("sendMessage", network_error(None))
+        assert not may_retry("sendChatAction", network_error(None))  # "typing…" comes again anyway
         assert not may_retry("sendMessage", BadRequest("Bad Request: message is too long"))
 
     async def test_the_limiter_resends_until_it_works_and_gives_up_after_the_attempts(self, caplog):
@@ -206,6 +218,21 @@ class TestRetryPolicy:
         with pytest.raises(NetworkError):
             await limiter.process_request(flaky(1, httpx.ReadError("reset", request=REQUEST)), (), {}, "sendMessage", {}, None)
         assert len(calls) == 1  # in doubt: not sent twice
+
+    async def test_typing_indicators_are_not_counted_against_the_flood_limit(self):
+        limiter = RetryingRateLimiter(overall_max_rate=2, overall_time_period=1, group_max_rate=0)
+        sent: list[str] = []
+
+        def send(method: str):
+            async def callback() -> Any:
+                sent.append(method)
+                return True
+            return limiter.process_request(callback, (), {}, method, {"chat_id": 5}, None)
+
+        messages = [asyncio.ensure_future(send("sendMessage")) for _ in range(4)]
+        await asyncio.gather(*(send("sendChatAction") for _ in range(10)))
+        assert sent.count("sendChatAction") == 10 and sent.count("sendMessage") <= 2  # the messages wait their turn
+        await asyncio.gather(*messages)
 
     def test_bad_arguments_are_named(self):
         with pytest.raises(ValueError, match="attempts must be >= 1, got 0"):

@@ -9,17 +9,20 @@ in which answers took their snapshot of the index) the generations never go back
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot_harness import ADMIN_ID, wait_reply
+import pytest
+from bot_harness import ADMIN_ID, RunningBot, wait_reply
 from conftest import StartBot
 from fake_engine import FakeEngine
 from fake_telegram import Call, FakeTelegram
 
-from bot.app import NETWORK_NOTE, SORRY
+from bot.app import NETWORK_NOTE, SORRY, build_application, build_engine
+from bot.settings import Settings
 
 CHATS = 20
 NEW_ARTICLE = "Bridge opens\nThe new river bridge opened to traffic on Monday after four years of work."
@@ -36,8 +39,8 @@ class Asked:
 class AskingChats:
     """Chats that ask about the new article over and over, each as soon as its last answer came."""
 
-    def __init__(self, telegram: FakeTelegram) -> None:
-        self.telegram = telegram
+    def __init__(self, telegram: FakeTelegram, question: str = "When did the bridge open?") -> None:
+        self.telegram, self.question = telegram, question
         self.results: list[Asked] = []
         self.replies: list[str] = []
         self.stop = asyncio.Event()
@@ -57,7 +60,7 @@ class AskingChats:
         while not self.stop.is_set():
             self._waiting[user_id] = asyncio.get_running_loop().create_future()
             asked = time.monotonic()
-            self.telegram.send_text(chat, user, f"When did the bridge open? {user_id}q{number}")
+            self.telegram.send_text(chat, user, f"{self.question} {user_id}q{number}")
             answered, text = await asyncio.wait_for(self._waiting[user_id], 10)
             self.replies.append(text)
             self.results.append(Asked(user_id, asked, answered, "bridge opened" in text))
@@ -89,20 +92,60 @@ class TestReindexUnderLoad:
         chats.stop.set()
         await asking
 
-        # None failed: every reply is an answer (the old index's "not found" or the new one's sentence).
-        assert not [text for text in chats.replies if text in (SORRY, NETWORK_NOTE) or "wrong" in text]
+        # None failed: every reply is an answer (the old index's "not found" or the new one's sentence);
+        # after the first new answer arrived, every question asked got the new index.
+        old, new = assert_switched_once(chats)
         assert all("bridge opened" in text or "Not found in my articles." in text for text in chats.replies)
-        old = [r for r in chats.results if not r.new_index]
-        new = [r for r in chats.results if r.new_index]
         assert len(old) > 2 * CHATS and len(new) > CHATS
-
-        # One moment: after the first new answer arrived, every question asked got the new index.
-        switch = min(r.answered_at for r in new)
-        assert not [r for r in old if r.asked_at > switch]
-        for chat_id in {r.chat_id for r in chats.results}:
-            seen = [r.new_index for r in chats.results if r.chat_id == chat_id]
-            assert seen == sorted(seen), f"chat {chat_id} went back to the old index: {seen}"
         # And in the engine's order of snapshots the generations never go back.
         generations = [a.generation for a in engine.answered if "bridge" in a.question]
         assert generations == sorted(generations, key=lambda g: int(g.split("-")[1]))
         assert {generations[0], generations[-1]} == {"gen-1", "gen-2"}
+
+
+def assert_switched_once(chats: AskingChats) -> tuple[list[Asked], list[Asked]]:
+    """No reply failed; after the first new answer arrived, no question asked got the old index, and no
+    chat ever went back to it."""
+    assert not [text for text in chats.replies if text in (SORRY, NETWORK_NOTE) or "wrong" in text]
+    old = [r for r in chats.results if not r.new_index]
+    new = [r for r in chats.results if r.new_index]
+    switch = min(r.answered_at for r in new)
+    assert not [r for r in old if r.asked_at > switch]
+    for chat_id in {r.chat_id for r in chats.results}:
+        seen = [r.new_index for r in chats.results if r.chat_id == chat_id]
+        assert seen == sorted(seen), f"chat {chat_id} went back to the old index: {seen}"
+    return old, new
+
+
+@pytest.mark.model
+class TestReindexUnderLoadRealEngine:
+    async def test_the_real_engine_swaps_its_index_at_one_moment_while_answering(
+        self, telegram: FakeTelegram, settings: Settings, corpus_dir: Path, caplog
+    ):
+        """The engine's own snapshot swap, under the bot's two pools: answers during the rebuild come from
+        the old generation, then all from the new one; each answer names its generation in its log line."""
+        caplog.set_level(logging.INFO, logger="newsbot.questions")
+        settings = replace(settings, workers=2, rate_limit_per_second=5000)
+        bot = RunningBot(build_application(settings, build_engine(settings)))
+        await bot.start_polling()
+        try:
+            (corpus_dir / "bridge.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+            chats = AskingChats(telegram, "When did the new river bridge open to traffic?")
+            asking = asyncio.gather(*(chats.chat(8100 + n) for n in range(4)))
+            await asyncio.sleep(0.3)
+            admin = telegram.user(ADMIN_ID, "Ada")
+            status = await wait_reply(telegram, telegram.send_text(telegram.private_chat(admin), admin, "/reindex"))
+            await telegram.wait_for(lambda: status.plain.startswith(("✅", "❌")), within=120)
+            assert status.plain.startswith("✅"), status.plain
+            await asyncio.sleep(0.5)
+            chats.stop.set()
+            await asking
+        finally:
+            await bot.stop()
+        old, new = assert_switched_once(chats)
+        assert old and new
+        # The generation each answer came from (its log line) agrees with what the user saw.
+        generations = [r.question["index"] for r in caplog.records if hasattr(r, "question")]  # type: ignore[attr-defined]
+        first, last = generations[0], generations[-1]
+        assert first != last and set(generations) == {first, last}
+        assert generations.count(first) == len(old) and generations.count(last) == len(new)

@@ -1,0 +1,38 @@
+"""`newsbot serve` with the fake engine in place of the real one: process-level tests without the model.
+
+    python tests/bot/serve_fake_engine.py [newsbot arguments…]
+
+A question containing "slowly" takes NEWSBOT_TEST_SLOW_SECONDS (default 2) to answer.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+
+from fake_engine import FakeEngine  # noqa: E402
+
+import bot.app  # noqa: E402
+from bot import cli  # noqa: E402
+from index.types import Answer  # noqa: E402
+
+
+class SlowFakeEngine(FakeEngine):
+    def _answer(self, question: str, started: float) -> Answer:
+        if "slowly" in question.lower():
+            time.sleep(float(os.environ.get("NEWSBOT_TEST_SLOW_SECONDS", "2")))
+        return super()._answer(question, started)
+
+
+def fake_engine(settings: Any) -> SlowFakeEngine:
+    return SlowFakeEngine(settings.engine_corpus_paths or [])
+
+
+if __name__ == "__main__":
+    bot.app.build_engine = fake_engine
+    sys.exit(cli.main())

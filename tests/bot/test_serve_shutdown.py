@@ -1,0 +1,94 @@
+"""`newsbot serve` as a process (with the fake engine): --log-level, one log line per question,
+and a graceful stop on SIGTERM that finishes the answers in flight and loses no question."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from bot_harness import OTHER_USER_ID, USER_ID, wait_answer
+from fake_telegram import TOKEN, FakeTelegram
+
+from bot.cli import build_parser
+
+REPO = Path(__file__).resolve().parents[2]
+LAUNCHER = Path(__file__).resolve().parent / "serve_fake_engine.py"
+SLOW_SECONDS = 1.5
+QUESTION_LINE = re.compile(r" INFO newsbot\.questions: question (.*)$")
+
+
+async def start_serve(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "PYTHONPATH") if key in os.environ}
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(LAUNCHER), *args, cwd=REPO, env={**base, **env, "NEWSBOT_TEST_SLOW_SECONDS": str(SLOW_SECONDS)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def fields(line: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in line.split())
+
+
+class TestLogLevel:
+    @pytest.mark.parametrize(("argv", "level"), [
+        (["serve"], "WARNING"),
+        (["--log-level", "DEBUG", "serve"], "DEBUG"),
+        (["serve", "--log-level", "INFO"], "INFO"),
+        (["--log-level", "ERROR", "serve", "--log-level", "INFO"], "INFO"),  # the nearer flag wins
+    ])
+    def test_serve_takes_the_flag_before_or_after_the_command(self, argv: list[str], level: str):
+        assert build_parser().parse_args(argv).log_level == level
+
+
+class TestGracefulShutdown:
+    async def test_sigterm_finishes_the_answer_in_flight_and_logs_one_line_per_question(
+        self, telegram: FakeTelegram, bot_env: dict[str, str]
+    ):
+        process = await start_serve(bot_env, "serve", "--log-level", "INFO")
+        try:
+            # Ready once it has published its commands; the first long poll picks the questions up.
+            await telegram.wait_for(lambda: telegram.commands or process.returncode is not None, within=30)
+            assert process.returncode is None
+            user, other = telegram.user(USER_ID), telegram.user(OTHER_USER_ID, "Bob")
+            quick = telegram.send_text(telegram.private_chat(user), user, "Who attended the Kuala Lumpur talks?")
+            await wait_answer(telegram, quick)
+            slow = telegram.send_text(telegram.private_chat(other), other, "When did the harbour reopen, slowly?")
+            slow_update = telegram._updates[-1]["update_id"]
+            await telegram.wait_for(lambda: [c for c in telegram.calls_to("sendChatAction") if c.params["chat_id"] == OTHER_USER_ID])
+            assert telegram.replies_to(slow) == []  # the engine is still at it
+            process.send_signal(signal.SIGTERM)
+            late = telegram.send_text(telegram.private_chat(user), user, "When did the fishing boats return?")
+            late_update = telegram._updates[-1]["update_id"]
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        log = stderr.decode()
+        assert process.returncode == 0, log
+        assert log.rstrip().endswith("newsbot: stopped")
+
+        # The answer in flight was finished and sent, and Telegram was told the bot has that update.
+        (answer,) = await wait_answer(telegram, slow, within=1)
+        assert "harbour reopened" in answer.plain
+        assert telegram.confirmed_offset > slow_update
+        # The question sent during shutdown is not lost: answered, or left with Telegram for the next start.
+        late_replies = telegram.replies_to(late)
+        assert len(late_replies) == 1 or telegram.confirmed_offset <= late_update
+
+        # One line per question: chat type, outcome, latency; no question text, no token.
+        lines = [QUESTION_LINE.search(line) for line in log.splitlines()]
+        logged = [fields(match.group(1)) for match in lines if match]
+        assert len(logged) == 2 + len(late_replies)
+        assert all(entry["chat"] == "private" and entry["outcome"] == "answered" for entry in logged)
+        slowest = max(logged, key=lambda entry: int(entry["latency_ms"]))
+        assert int(slowest["latency_ms"]) >= SLOW_SECONDS * 1000 and int(slowest["engine_ms"]) >= SLOW_SECONDS * 1000
+        assert {"parts", "chars", "queued", "id", "index"} <= slowest.keys()
+        for text in ("Kuala Lumpur", "harbour", "slowly", "fishing"):
+            assert text not in log
+        assert TOKEN.split(":")[1] not in log + stdout.decode()
