@@ -269,28 +269,29 @@ def _focus_coverage(data: IndexData, sid: int, idf: dict[str, float]) -> float:
 
 def _article_terms(data: IndexData, doc: int) -> frozenset[str]:
     """Terms of the article: the document, and the other parts of it (same title) in corpora
-    that hold an article as several documents (paragraphs)."""
-    title = data.documents[doc].title
-    parts = _title_groups(data).get(title, [doc]) if title else [doc]
-    found: set[str] = set()
-    for part in parts:
-        document = data.documents[part]
-        found |= _sentence_terms(document.title + "\n" + document.text)
-    return frozenset(found)
-
-
-_TITLE_GROUPS: dict[int, dict[str, list[int]]] = {}
+    that hold an article as several documents (paragraphs). Computed once per index."""
+    cache: dict[int, frozenset[str]] = data.cache.setdefault("article_terms", {})
+    found = cache.get(doc)
+    if found is None:
+        title = data.documents[doc].title
+        parts = _title_groups(data).get(title, [doc]) if title else [doc]
+        terms_found: set[str] = set()
+        for part in parts:
+            document = data.documents[part]
+            terms_found |= _sentence_terms(document.title + "\n" + document.text)
+        found = frozenset(terms_found)
+        for part in parts:
+            cache[part] = found
+    return found
 
 
 def _title_groups(data: IndexData) -> dict[str, list[int]]:
-    key = id(data)
-    groups = _TITLE_GROUPS.get(key)
+    groups: dict[str, list[int]] | None = data.cache.get("title_groups")
     if groups is None:
         groups = {}
         for index, document in enumerate(data.documents):
             groups.setdefault(document.title, []).append(index)
-        _TITLE_GROUPS.clear()  # one index at a time is served; keep memory flat
-        _TITLE_GROUPS[key] = groups
+        data.cache["title_groups"] = groups
     return groups
 
 

@@ -71,9 +71,11 @@ def best_sentence_cosine(data: IndexData, chunk_ids: np.ndarray, query_vector: n
     """For each chunk, the cosine of its sentence closest to the query."""
     rows = data.chunks[chunk_ids]
     lengths = rows[:, 2] - rows[:, 1] + 1
-    sentence_ids = np.concatenate([np.arange(first, last + 1) for _, first, last in rows])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    # first sentence of each chunk, repeated, plus the position inside the chunk
+    sentence_ids = np.repeat(rows[:, 1], lengths) + np.arange(int(lengths.sum())) - np.repeat(starts, lengths)
     cosines = np.asarray(data.sentence_vectors[sentence_ids]) @ query_vector
-    return np.maximum.reduceat(cosines, np.concatenate([[0], np.cumsum(lengths)[:-1]]))
+    return np.maximum.reduceat(cosines, starts)
 
 
 def _z(values: np.ndarray) -> np.ndarray:

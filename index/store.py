@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +84,8 @@ class IndexData:
     faiss: Any
     lexical: LexicalIndex
     path: Path | None = None
+    # Derived lookups that stages compute once per loaded index (e.g. term sets of articles).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def generation(self) -> str:
@@ -131,8 +133,14 @@ def read_manifest(directory: Path) -> Manifest:
     return manifest
 
 
-def load(directory: Path | str, mmap: bool = True, model_fingerprint: str | None = None) -> IndexData:
-    """Load and check the current index in `directory` (built with that model, when one is given)."""
+MMAP_ABOVE_BYTES = 256 * 1024 * 1024  # smaller vector files are read into memory: faster gathers
+
+
+def load(directory: Path | str, mmap: bool | None = None, model_fingerprint: str | None = None) -> IndexData:
+    """Load and check the current index in `directory` (built with that model, when one is given).
+
+    Vectors are memory-mapped when `mmap` is true, or by default when the files are large.
+    """
     directory = Path(directory)
     manifest = read_manifest(directory)
     if model_fingerprint is not None and manifest.model_fingerprint != model_fingerprint:
@@ -146,6 +154,8 @@ def load(directory: Path | str, mmap: bool = True, model_fingerprint: str | None
             actual = (generation / name).stat().st_size
             if actual != size:
                 raise IndexCorrupt(f"{name} is {actual} bytes, expected {size} (truncated or altered)")
+        if mmap is None:
+            mmap = manifest.file_sizes.get("sentence_vectors.npy", 0) > MMAP_ABOVE_BYTES
         mode: Literal["r"] | None = "r" if mmap else None
         documents, hashes = _read_documents(generation / "documents.jsonl")
         sentences = np.load(generation / "sentences.npy")
