@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the Telegram bot. Configuration comes from the environment: TELEGRAM_BOT_TOKEN (required), "
         "TELEGRAM_BASE_URL, NEWSBOT_ADMINS (comma-separated user ids), NEWSBOT_INDEX_DIR, NEWSBOT_CORPUS (paths "
         "separated by ':'), and optionally NEWSBOT_UPLOAD_DIR, NEWSBOT_FEEDBACK_DB, NEWSBOT_WEBHOOK_URL, "
-        "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB. Flags override them.",
+        "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB, NEWSBOT_LOG_QUESTIONS "
+        "(1: put each question's text in its log line). Flags override them.",
     )
     _add_index_dir(serve)
     serve.add_argument("--corpus", type=Path, action="append", default=None, metavar="PATH", help="corpus path read by /reindex (repeatable)")

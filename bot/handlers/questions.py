@@ -11,6 +11,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
@@ -91,7 +92,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     entry = QuestionLog(message.chat.type, question, started=time.perf_counter())
     try:
         await _answer(shared, context, message, user.id if user else None, question, entry)
-    except BaseException:
+    except TelegramError:
         if entry.engine_ms is not None and entry.outcome == "error":
             entry.outcome = "undelivered"  # answered, but Telegram could not be reached to deliver it
         raise

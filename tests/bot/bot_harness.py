@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dtm
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from fake_telegram import BotMessage, FakeTelegram
@@ -69,6 +72,10 @@ class RunningBot:
             logsafe.reset()
 
 
+# The `start_bot` fixture: `await start_bot(poll_timeout=1, read_timeout=1, …)` starts newsbot with those settings changed.
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
 def has_feedback_buttons(message: BotMessage) -> bool:
     return any(str(button.get("callback_data", "")).startswith("fb:") for button in message.buttons())
 
@@ -93,3 +100,14 @@ async def wait_reply(telegram: FakeTelegram, question: dict[str, Any], within: f
     """The bot's first reply to `question` (a refusal, a hint or the first part of an answer)."""
     replies = await telegram.wait_for(lambda: telegram.replies_to(question), within)
     return replies[0]
+
+
+def names_in(directory: Path) -> list[str]:
+    """The names in `directory`, sorted (a plain function: async tests must not touch the disk themselves)."""
+    return sorted(p.name for p in directory.iterdir())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

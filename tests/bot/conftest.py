@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import ADMIN_ID, ARTICLES, RunningBot
+from bot_harness import ADMIN_ID, ARTICLES, RunningBot, StartBot
 from fake_engine import FakeEngine
 from fake_telegram import TOKEN, FakeTelegram
 
@@ -68,8 +68,6 @@ async def running_bot(telegram: FakeTelegram, settings: Settings, engine: FakeEn
                 gate.set()  # a failed test must not leave a worker thread waiting
         await bot.stop()
 
-
-StartBot = Callable[..., Awaitable[RunningBot]]
 
 
 @pytest.fixture

@@ -5,15 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bot_harness import ADMIN_ID, USER_ID, wait_answer, wait_reply
+from bot_harness import ADMIN_ID, USER_ID, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import BotMessage, FakeTelegram
 
 NEW_ARTICLE = "Bridge opens\nThe new river bridge opened to traffic on Monday after four years of work."
-
-
-def names_in(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
 
 
 def is_final(message: BotMessage) -> bool:

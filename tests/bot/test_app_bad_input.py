@@ -23,12 +23,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot_harness import ADMIN_ID, USER_ID, wait_answer, wait_reply
-from conftest import StartBot
+from bot_harness import ADMIN_ID, USER_ID, StartBot, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import BOT_USERNAME, FakeTelegram, parse_html
 from telegram import Update
-from test_app_admin import names_in
 
 from bot.app import ALLOWED_UPDATES
 from bot.handlers.admin import REFUSAL

@@ -14,8 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
-from bot_harness import ADMIN_ID, OTHER_USER_ID, USER_ID, RunningBot, has_feedback_buttons, wait_answer, wait_reply
-from conftest import StartBot
+from bot_harness import (
+    ADMIN_ID,
+    OTHER_USER_ID,
+    USER_ID,
+    RunningBot,
+    StartBot,
+    has_feedback_buttons,
+    wait_answer,
+    wait_reply,
+)
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram
 from telegram.error import BadRequest, NetworkError, TimedOut

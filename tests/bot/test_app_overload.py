@@ -16,8 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from bot_harness import RunningBot
-from conftest import StartBot
+from bot_harness import RunningBot, StartBot
 from fake_engine import FakeEngine
 from fake_telegram import Call, FakeTelegram
 

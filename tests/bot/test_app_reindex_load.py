@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from bot_harness import ADMIN_ID, RunningBot, wait_reply
-from conftest import StartBot
+from bot_harness import ADMIN_ID, RunningBot, StartBot, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import Call, FakeTelegram
 

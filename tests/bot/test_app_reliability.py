@@ -4,9 +4,8 @@ and accepts webhook updates only with Telegram's secret header."""
 from __future__ import annotations
 
 import logging
-import socket
 
-from bot_harness import ADMIN_ID, USER_ID, RunningBot, wait_answer, wait_reply
+from bot_harness import ADMIN_ID, USER_ID, RunningBot, free_port, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import TOKEN, FakeTelegram
 
@@ -50,12 +49,6 @@ class TestSecrets:
         assert f"/bot{REDACTED}/getUpdates" in text  # httpx did log the URLs: redacted, not silenced
         assert f"/file/bot{REDACTED}/documents/" in text
         assert "Secret('**********')" in text and "the fake engine was asked to explode" in text
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class TestWebhook:

@@ -8,11 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_harness import ADMIN_ID, USER_ID, RunningBot, wait_answer, wait_reply
+from bot_harness import ADMIN_ID, USER_ID, RunningBot, free_port, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram
-from test_app_admin import names_in
-from test_app_reliability import free_port
 
 from bot.app import build_application
 from bot.handlers.admin import REFUSAL

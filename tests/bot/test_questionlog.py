@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from bot_harness import USER_ID, wait_answer, wait_reply
-from conftest import StartBot
+from bot_harness import USER_ID, StartBot, wait_answer, wait_reply
 from fake_telegram import BOT_USERNAME, FakeTelegram
 
 from bot.app import NETWORK_NOTE

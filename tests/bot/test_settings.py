@@ -71,12 +71,26 @@ class TestSettings:
             ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_COOLDOWN": "soon"}, "NEWSBOT_COOLDOWN must be a float, got 'soon'"),
             ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_MAX_UPLOAD_MB": "50"}, "NEWSBOT_MAX_UPLOAD_MB must be > 0 and at most 20"),
             ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_WEBHOOK_SECRET": "has space"}, "NEWSBOT_WEBHOOK_SECRET must be"),
+            ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_LOG_QUESTIONS": "maybe"}, "NEWSBOT_LOG_QUESTIONS must be 1 or 0 (true or false), got 'maybe'"),
         ],
     )
     def test_bad_values_are_named(self, env: dict[str, str], message: str):
         with pytest.raises(SettingsError, match="^" + message.replace("(", r"\(").replace(")", r"\)")) as raised:
             Settings.from_env(env)
         assert SECRET_PART not in str(raised.value)
+
+    @pytest.mark.parametrize(("value", "expected"), [("", False), ("0", False), ("off", False), ("1", True), ("TRUE", True)])
+    def test_logging_question_text_is_off_unless_asked_for(self, value: str, expected: bool):
+        assert Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_LOG_QUESTIONS": value}).log_questions is expected
+
+    @pytest.mark.parametrize(("overrides", "message"), [
+        ({"read_timeout": 0}, "read_timeout must be > 0, got 0"),
+        ({"rate_limit_per_second": -1}, "rate limits must be >= 0"),
+        ({"send_attempts": 0}, "send_attempts must be >= 1"),
+    ])
+    def test_bad_telegram_limits_are_named(self, overrides: dict[str, float], message: str):
+        with pytest.raises(SettingsError, match="^" + message):
+            Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}, **overrides)
 
     def test_secret_compares_by_value(self):
         assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
