@@ -16,7 +16,9 @@ def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  #
     from index.engine import Engine
 
     _quiet_libraries()
-    backend = getattr(args, "backend", None) or os.environ.get("NEWSBOT_BACKEND", "torch")
+    from index.embed import backend_from_env
+
+    backend = getattr(args, "backend", None) or backend_from_env()
     kwargs = {}
     if getattr(args, "faiss_index", None):
         kwargs["faiss_kind"] = args.faiss_index

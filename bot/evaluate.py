@@ -127,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
     from bot.commands import _quiet_libraries
 
     _quiet_libraries()
-    backend = args.backend or os.environ.get("NEWSBOT_BACKEND", "torch")
+    from index.embed import backend_from_env
+
+    backend = args.backend or backend_from_env()
     index_dir = args.index_dir or eval_index_dir(args.corpus, backend)
     try:
         engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=_remembering_embedder(backend))

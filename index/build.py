@@ -137,6 +137,8 @@ def build_index(
             report("embedding chunks", done, len(texts))
 
         if texts:
+            report("loading the model (the first run prepares it, once)", 0, 0)
+            embedder.prepare()
             report("embedding chunks", 0, len(texts))
             encoded = embedder.encode_passages(texts, spans, progress=advance)
             seen_sentence: set[int] = set()

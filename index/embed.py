@@ -27,6 +27,14 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 DIMENSION = 384
 BACKENDS = ("torch", "onnx", "onnx-int8")
+# ONNX Runtime gives the same vectors as torch (cosine 1 - 1e-6) at several times the speed on a
+# busy CPU, and an answering process that never imports torch (docs/BENCHMARKS.md).
+DEFAULT_BACKEND = "onnx"
+
+
+def backend_from_env() -> str:
+    """$NEWSBOT_BACKEND, or the default backend."""
+    return os.environ.get("NEWSBOT_BACKEND") or DEFAULT_BACKEND
 
 
 def default_model_path() -> Path:
@@ -56,7 +64,7 @@ class Embedder:
     def __init__(
         self,
         model_path: str | os.PathLike[str] | None = None,
-        backend: str = "torch",
+        backend: str = DEFAULT_BACKEND,
         batch_size: int = 32,
         threads: int | None = None,
     ) -> None:
@@ -87,6 +95,10 @@ class Embedder:
         from index.onnx_backend import OnnxTransformer
 
         return OnnxTransformer(self.model_path, self.threads, quantized=self.backend == "onnx-int8")
+
+    def prepare(self) -> None:
+        """Load the transformer now (the first use of an ONNX backend exports the model once)."""
+        _ = self.transformer
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Return one normalised vector per text (mean pooling, as sentence-transformers does)."""

@@ -7,7 +7,6 @@ index and never see half of the new one. `answer` is safe to call from several t
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ import numpy as np
 from index import store
 from index.answer import SelectionParams, select
 from index.build import BuildSummary, Progress, build_index, model_fingerprint, source_fingerprint
-from index.embed import Embedder
+from index.embed import Embedder, backend_from_env
 from index.lexical import terms
 from index.paths import default_corpus_paths, default_index_dir
 from index.retrieve import FusionWeights, search
@@ -55,7 +54,7 @@ class Engine:
     ) -> None:
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
         self.corpus_paths = [Path(p) for p in corpus_paths] if corpus_paths else default_corpus_paths()
-        self.embedder = embedder or Embedder(backend=os.environ.get("NEWSBOT_BACKEND", "torch"))
+        self.embedder = embedder or Embedder(backend=backend_from_env())
         self.params = params
         self.fusion = fusion
         self.faiss_kind = faiss_kind
