@@ -44,8 +44,8 @@ class SelectionParams:
     require_named: bool = False  # decline whenever a name or number of the question is missing
     # A linear model over `evidence_features` decides whether to answer (fit on dev splits by
     # bench/train_decline.py); it declines when the weighted sum is below zero.
-    decline_weights: tuple[float, ...] = (5.593, -0.944, -0.111, 2.815, -8.752, 6.958, -1.657)
-    decline_bias: float = -6.27
+    decline_weights: tuple[float, ...] = (5.58, -0.659, 0.529, 2.26, -8.74, 7.346, -1.044)
+    decline_bias: float = -6.661
     duplicate_jaccard: float = 0.8
     follow_continuation: bool = True  # cite the next sentence too when it carries on the best one
 
