@@ -27,9 +27,12 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="module")
 def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Engine:
-    engine = Engine(
-        index_dir=tmp_path_factory.mktemp("seed-index"), corpus_paths=default_corpus_paths(), embedder=embedder
-    )
+    return _built(tmp_path_factory, default_corpus_paths(), embedder)
+
+
+def _built(tmp_path_factory: pytest.TempPathFactory, corpus_paths: list[Path], embedder: Embedder) -> Engine:
+    """An engine over `corpus_paths` with its index built in a fresh temporary directory."""
+    engine = Engine(index_dir=tmp_path_factory.mktemp("index"), corpus_paths=corpus_paths, embedder=embedder)
     engine.reindex()
     return engine
 
@@ -99,9 +102,7 @@ def tiny_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
         )
         + "\n"
     )
-    engine = Engine(index_dir=tmp_path_factory.mktemp("index"), corpus_paths=[corpus], embedder=embedder)
-    engine.reindex()
-    return engine
+    return _built(tmp_path_factory, [corpus], embedder)
 
 
 class TestTinyCorpus:
