@@ -32,7 +32,7 @@ def _add_backend(parser: argparse.ArgumentParser) -> None:
         "--backend",
         choices=("torch", "onnx", "onnx-int8"),
         default=None,
-        help="where the embedding model runs (default: $NEWSBOT_BACKEND or onnx, the same vectors as torch, faster)",
+        help="where the embedding model runs (default: $NEWSBOT_BACKEND or onnx-int8, the fastest)",
     )
 
 

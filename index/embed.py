@@ -27,9 +27,11 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 DIMENSION = 384
 BACKENDS = ("torch", "onnx", "onnx-int8")
-# ONNX Runtime gives the same vectors as torch (cosine 1 - 1e-6) at several times the speed on a
-# busy CPU, and an answering process that never imports torch (docs/BENCHMARKS.md).
-DEFAULT_BACKEND = "onnx"
+# ONNX Runtime answers several times faster than torch on a busy CPU, in a process that never
+# imports torch; its int8 model (vectors within 0.99 cosine of torch's) moved no SQuAD dev metric
+# by more than 0.2 points and is 1.5x the fp32 speed, so it is the default (docs/BENCHMARKS.md).
+# "onnx" (fp32, the same vectors as torch) and "torch" stay selectable.
+DEFAULT_BACKEND = "onnx-int8"
 
 
 def backend_from_env() -> str:

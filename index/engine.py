@@ -66,6 +66,7 @@ class Engine:
 
     def load(self) -> Engine:
         """Load the index; raises store.IndexError_ with a message that says how to fix it."""
+        _single_threaded_search()
         self._data = store.load(self.index_dir, model_fingerprint=model_fingerprint(self.embedder))
         return self
 
@@ -171,3 +172,12 @@ class Engine:
             generation=data.generation,
         )
         return self._stats
+
+
+def _single_threaded_search() -> None:
+    """One FAISS thread per search: answers run side by side in worker threads, and a second
+    OpenMP thread per search waited on cores busy with the encoder (2.7x slower answers on two
+    cores, docs/BENCHMARKS.md)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
