@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=float, default=0.0, metavar="PER_S",
                         help="messages per second to Telegram, as AIORateLimiter enforces it (default: 0, off)")
     parser.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"), default=None,
-                        help="embedding backend (default: $NEWSBOT_BACKEND or torch)")
+                        help="embedding backend (default: $NEWSBOT_BACKEND or onnx-int8)")
     parser.add_argument("--index-dir", type=Path, default=None, metavar="DIR",
                         help="index to reuse or build (default: a temporary directory)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
