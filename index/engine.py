@@ -106,6 +106,9 @@ class Engine:
             return Answer(question, False, reason="empty question")
         query_vector = self.embedder.encode_queries([question])[0]
         allowed = self._date_mask(data, since, until)
+        if allowed is not None and not allowed.any():
+            reason = "no article is dated in that range; undated articles are left out by a date filter"
+            return Answer(question, False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
         hits = search(data, query_vector, terms(question), k, allowed, self.fusion)
         selection = select(data, question, query_vector, hits, self.params)
         return Answer(
