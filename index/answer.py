@@ -41,7 +41,6 @@ class SelectionParams:
     max_list_sentences: int = 5
     idf_prior_chunks: float = 300.0  # below about this many chunks, IDF is shrunk to its mean
     specific_idf: float = 99.0  # terms at least this rare must appear in the cited article
-    require_named: bool = False  # decline whenever a name or number of the question is missing
     # A linear model over `evidence_features` decides whether to answer (fit on dev splits by
     # bench/train_decline.py); it declines when the weighted sum is below zero.
     decline_weights: tuple[float, ...] = (5.58, -0.659, 0.529, 2.26, -8.74, 7.346, -1.044)
@@ -147,11 +146,6 @@ def select(
         rarest_missing=max((idf[t] for t in q_terms if t not in article_terms), default=0.0) / total_idf,
     )
     confidence = float(np.dot(params.decline_weights, features) + params.decline_bias)
-    if missing and params.require_named:
-        return Selection(
-            False, reason="the articles don't mention: " + ", ".join(surface_words(question, missing)), best_score=best_score,
-            missing_terms=missing, features=features, confidence=confidence,
-        )
     if confidence < 0:
         reason = "the articles don't mention: " + ", ".join(surface_words(question, missing)) if missing else "no sentence answers it closely enough"
         return Selection(False, reason=reason, best_score=best_score, missing_terms=missing, features=features, confidence=confidence)

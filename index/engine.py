@@ -124,9 +124,6 @@ class Engine:
             hits=tuple(hits),
         )
 
-    def answer_many(self, questions: Sequence[str], k: int = DEFAULT_K) -> list[Answer]:
-        return [self.answer(q, k) for q in questions]
-
     @staticmethod
     def _date_mask(data: store.IndexData, since: date | None, until: date | None) -> np.ndarray | None:
         if since is None and until is None:
