@@ -12,6 +12,7 @@ batched by length so that little time goes to padding. The transformer itself ru
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -80,6 +81,8 @@ class Embedder:
         self.backend = backend
         self.batch_size = batch_size
         self.threads = threads or max(1, os.cpu_count() or 1)
+        self._transformer: Transformer | None = None
+        self._load_lock = threading.Lock()
 
     @cached_property
     def tokenizer(self) -> Any:
@@ -90,8 +93,16 @@ class Embedder:
         tokenizer.no_padding()
         return tokenizer
 
-    @cached_property
+    @property
     def transformer(self) -> Transformer:
+        """The model runtime, built once even when several threads ask for it first together."""
+        if self._transformer is None:
+            with self._load_lock:
+                if self._transformer is None:
+                    self._transformer = self._load_transformer()
+        return self._transformer
+
+    def _load_transformer(self) -> Transformer:
         if self.backend == "torch":
             return _TorchTransformer(self.model_path, self.threads)
         from index.onnx_backend import OnnxTransformer

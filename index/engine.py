@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -110,7 +110,8 @@ class Engine:
             reason = "no article is dated in that range; undated articles are left out by a date filter"
             return Answer(question, False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
         hits = search(data, query_vector, terms(question), k, allowed, self.fusion)
-        selection = select(data, question, query_vector, hits, self.params)
+        params = self.params if k == self.params.chunks else replace(self.params, chunks=k)
+        selection = select(data, question, query_vector, hits, params)
         return Answer(
             question=question,
             answered=selection.answered,
