@@ -231,11 +231,16 @@ def _coverage(sentence_terms: frozenset[str], idf: dict[str, float], total: floa
 
 def _context_coverage(data: IndexData, sid: int, idf: dict[str, float], total: float) -> float:
     """Coverage by the sentence, the one before it and the article title together."""
-    doc = int(data.sentences[sid, 0])
-    pool = set(_sentence_terms(data.sentence(sid).text)) | _sentence_terms(data.documents[doc].title)
-    if sid > 0 and int(data.sentences[sid - 1, 0]) == doc:
+    title = _sentence_terms(data.documents[int(data.sentences[sid, 0])].title)
+    return _coverage(_window_terms(data, sid) | title, idf, total)
+
+
+def _window_terms(data: IndexData, sid: int) -> frozenset[str]:
+    """Terms of the sentence and of the one before it in the same article ("he", "the company")."""
+    pool = _sentence_terms(data.sentence(sid).text)
+    if sid > 0 and int(data.sentences[sid - 1, 0]) == int(data.sentences[sid, 0]):
         pool |= _sentence_terms(data.sentence(sid - 1).text)
-    return _coverage(frozenset(pool), idf, total)
+    return pool
 
 
 def _topic_terms(data: IndexData, doc: int) -> frozenset[str]:
@@ -255,10 +260,7 @@ def _focus_coverage(data: IndexData, sid: int, idf: dict[str, float]) -> float:
     focus = {t: w for t, w in idf.items() if t not in topic}
     if not focus:
         focus = idf
-    pool = set(_sentence_terms(data.sentence(sid).text))
-    if sid > 0 and int(data.sentences[sid - 1, 0]) == doc:
-        pool |= _sentence_terms(data.sentence(sid - 1).text)
-    return _coverage(frozenset(pool), focus, sum(focus.values()) or 1.0)
+    return _coverage(_window_terms(data, sid), focus, sum(focus.values()) or 1.0)
 
 
 def _article_terms(data: IndexData, doc: int) -> frozenset[str]:

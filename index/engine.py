@@ -142,7 +142,7 @@ class Engine:
             raise store.ReindexRunning("a reindex is already running")
         try:
             summary = build_index(paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind)
-            self._data = store.load(self.index_dir)
+            self.load()  # the same checks and search settings as any load; one assignment swaps
             return summary
         finally:
             self._reindex_lock.release()
