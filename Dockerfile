@@ -24,6 +24,7 @@ RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY cli ./cli
 COPY index ./index
 COPY corpus ./corpus
 
@@ -57,6 +58,6 @@ EXPOSE 8443
 # (hence the long start period on a first start with a big corpus). A bot that dies ends the
 # container: run it with a restart policy.
 HEALTHCHECK --interval=60s --timeout=20s --start-period=10m --retries=3 \
-  CMD ["python", "-c", "import os, pathlib, index.store as s; s.read_manifest(pathlib.Path(os.environ['NEWSBOT_INDEX_DIR']))"]
+  CMD ["python", "-c", "import os, pathlib, newsbot.index.store as s; s.read_manifest(pathlib.Path(os.environ['NEWSBOT_INDEX_DIR']))"]
 
 CMD ["newsbot", "serve"]

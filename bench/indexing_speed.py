@@ -44,7 +44,7 @@ def flops(tokens: int) -> float:
 
 
 def token_counts(texts: Sequence[str]) -> list[int]:
-    from index.embed import Embedder
+    from newsbot.index.embed import Embedder
 
     tokenizer = Embedder(backend="torch").tokenizer  # truncates at 256, as both pipelines' models do
     return [len(e.ids) for e in tokenizer.encode_batch(list(texts))]
@@ -62,8 +62,8 @@ class Run:
 
 
 def run_newsbot(backend: str, subset: Path, embedders: dict[str, Any]) -> Run:
-    from index.build import build_index, passage
-    from index.store import load
+    from newsbot.index.build import build_index, passage
+    from newsbot.index.store import load
 
     stages: dict[str, float] = {}
 
@@ -86,9 +86,9 @@ def run_newsbot(backend: str, subset: Path, embedders: dict[str, Any]) -> Run:
 
 def run_tutorial(subset: Path, tutorial: Any) -> Run:
     import faiss
+    from newsbot.index.types import Document
 
     from bench.pipelines import word_chunks
-    from index.types import Document
 
     wall, cpu = time.perf_counter(), time.process_time()
     with subset.open(encoding="utf-8") as handle:
@@ -123,9 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         print(render(saved["results"], saved["repeats"], saved["peak_gflops"], saved.get("threads", os.cpu_count() or 1)))
         return 0
 
+    from newsbot.cli.commands import _quiet_libraries
+    from newsbot.index.embed import Embedder
+
     from bench.pipelines import TutorialBaseline
-    from bot.commands import _quiet_libraries
-    from index.embed import Embedder
 
     _quiet_libraries()
     backends = [b for b in args.backends.split(",") if b]

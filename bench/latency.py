@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def ms_stats(values: list[float]) -> dict[str, float]:
-    from index.metrics import percentile
+    from newsbot.index.metrics import percentile
 
     return {"p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "mean_ms": statistics.fmean(values)}
 
@@ -43,13 +43,14 @@ def ms_stats(values: list[float]) -> dict[str, float]:
 
 
 def questions_table(args: argparse.Namespace) -> dict[str, Any]:
+    from newsbot.bot.progress import TerminalProgress
+    from newsbot.cli.commands import _quiet_libraries
+    from newsbot.cli.evaluate import eval_index_dir, read_questions
+    from newsbot.index.embed import Embedder
+    from newsbot.index.engine import Engine
+    from newsbot.index.loaders import load_corpus
+
     from bench.pipelines import BM25Baseline, NewsbotPipeline, TutorialBaseline
-    from bot.commands import _quiet_libraries
-    from bot.evaluate import eval_index_dir, read_questions
-    from bot.progress import TerminalProgress
-    from index.embed import Embedder
-    from index.engine import Engine
-    from index.loaders import load_corpus
 
     _quiet_libraries()
     rows = read_questions(args.questions, args.limit)
@@ -81,7 +82,7 @@ def _user_cache() -> str:
 
 
 def _chunk_count(index_dir: Path) -> int:
-    from index.store import read_manifest
+    from newsbot.index.store import read_manifest
 
     return read_manifest(index_dir).chunks
 
@@ -127,13 +128,12 @@ def overlap(found: np.ndarray, truth: np.ndarray, k: int) -> float:
 
 def scale_table(args: argparse.Namespace) -> dict[str, Any]:
     import faiss
-
-    from bot.commands import _quiet_libraries
-    from bot.evaluate import read_questions
-    from index.embed import Embedder
-    from index.lexical import terms
-    from index.store import load
-    from index.vector_index import make_faiss
+    from newsbot.cli.commands import _quiet_libraries
+    from newsbot.cli.evaluate import read_questions
+    from newsbot.index.embed import Embedder
+    from newsbot.index.lexical import terms
+    from newsbot.index.store import load
+    from newsbot.index.vector_index import make_faiss
 
     _quiet_libraries()
     data = load(args.index_dir)
@@ -176,9 +176,8 @@ def scale_table(args: argparse.Namespace) -> dict[str, Any]:
 def bm25_scale(data: Any, size: int, query_terms: list[list[str]], rng: np.random.Generator) -> dict[str, float]:
     """Time newsbot's BM25 step (scores for every chunk + top 100) over `size` synthesised chunks."""
     import bm25s
-
-    from index.build import passage
-    from index.lexical import terms
+    from newsbot.index.build import passage
+    from newsbot.index.lexical import terms
 
     source = [terms(passage(data.documents, data.sentences, row)[0]) or ["\x00empty"] for row in data.chunks]
     corpus = []

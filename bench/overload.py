@@ -124,9 +124,8 @@ async def watch_loop(lags: list[float], pending: list[int], services: Any) -> No
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from fake_telegram import TOKEN, FakeTelegram
-
-    from bot.app import ALLOWED_UPDATES, build_application, build_engine
-    from bot.settings import Settings
+    from newsbot.bot.app import ALLOWED_UPDATES, build_application, build_engine
+    from newsbot.bot.settings import Settings
 
     questions = read_questions(args.questions or [REPO / "bench" / "data" / "seed_questions.jsonl"])
     scratch = Path(tempfile.mkdtemp(prefix="newsbot-overload-"))
@@ -206,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from bot.commands import _quiet_libraries
+    from newsbot.cli.commands import _quiet_libraries
 
     _quiet_libraries()
     result = asyncio.run(run(args))

@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-
-from index.metrics import Outcome, dedupe
-from index.types import Document
+from newsbot.index.metrics import Outcome, dedupe
+from newsbot.index.types import Document
 
 RETRIEVAL_DEPTH = 20
 CHUNK_WORDS = 200
@@ -55,14 +54,14 @@ def word_chunks(documents: Sequence[Document], words: int = CHUNK_WORDS) -> tupl
 
 
 def first_sentences(text: str, n: int = CITED_SENTENCES) -> list[str]:
-    from index.sentences import split_sentences
+    from newsbot.index.sentences import split_sentences
 
     return [s.text for s in split_sentences(text)[:n]]
 
 
 def _outcome(row: dict[str, Any], answerable: bool, group: str, ranked: Sequence[str], answered: bool,
              cited: Sequence[str], cited_docs: Sequence[str], latency_ms: float) -> Outcome:
-    from bot.evaluate import gold_doc_ids
+    from newsbot.cli.evaluate import gold_doc_ids
 
     return Outcome(
         question_id=str(row["id"]),
@@ -108,8 +107,7 @@ class BM25Baseline(_ChunkPipeline):
 
     def build(self, documents: Sequence[Document]) -> None:
         import bm25s
-
-        from index.lexical import terms
+        from newsbot.index.lexical import terms
 
         self.documents = documents
         self.texts, self.owners = word_chunks(documents)
@@ -195,7 +193,7 @@ class NewsbotPipeline:
         """The engine's index is built (or reused) by the caller through `Engine.ensure_index`."""
 
     def ask(self, row: dict[str, Any], answerable: bool, group: str) -> Outcome:
-        from bot.evaluate import ranked_doc_ids
+        from newsbot.cli.evaluate import ranked_doc_ids
 
         if self.dense_only:
             return self._ask_dense(row, answerable, group)
@@ -206,10 +204,10 @@ class NewsbotPipeline:
         return _outcome(row, answerable, group, ranked, answer.answered, cited, docs, answer.latency_ms)
 
     def _ask_dense(self, row: dict[str, Any], answerable: bool, group: str) -> Outcome:
-        from index.answer import select
-        from index.engine import DEFAULT_K
-        from index.lexical import terms
-        from index.retrieve import FusionWeights, search
+        from newsbot.index.answer import select
+        from newsbot.index.engine import DEFAULT_K
+        from newsbot.index.lexical import terms
+        from newsbot.index.retrieve import FusionWeights, search
 
         engine = self.engine
         data = engine.data

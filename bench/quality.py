@@ -61,14 +61,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from newsbot.bot.progress import TerminalProgress
+    from newsbot.cli.commands import _quiet_libraries
+    from newsbot.cli.evaluate import _remembering_embedder, eval_index_dir, read_questions
+    from newsbot.index.engine import Engine
+    from newsbot.index.loaders import load_corpus
+    from newsbot.index.metrics import read_qrels, summarise
     from tqdm import tqdm
-
-    from bot.commands import _quiet_libraries
-    from bot.evaluate import _remembering_embedder, eval_index_dir, read_questions
-    from bot.progress import TerminalProgress
-    from index.engine import Engine
-    from index.loaders import load_corpus
-    from index.metrics import read_qrels, summarise
 
     _quiet_libraries()
     wanted = [p.strip() for p in args.pipelines.split(",") if p.strip()]

@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.answer import FEATURES, SelectionParams  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.engine import Engine  # noqa: E402
+from newsbot.index.answer import FEATURES, SelectionParams  # noqa: E402
+from newsbot.index.embed import Embedder  # noqa: E402
+from newsbot.index.engine import Engine  # noqa: E402
 
 
 def features_of(engine: Engine, questions: list[str]) -> np.ndarray:

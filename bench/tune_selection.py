@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.answer import SelectionParams, select  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.lexical import terms  # noqa: E402
-from index.retrieve import FusionWeights, search  # noqa: E402
-from index.store import load  # noqa: E402
+from newsbot.index.answer import SelectionParams, select  # noqa: E402
+from newsbot.index.embed import Embedder  # noqa: E402
+from newsbot.index.lexical import terms  # noqa: E402
+from newsbot.index.retrieve import FusionWeights, search  # noqa: E402
+from newsbot.index.store import load  # noqa: E402
 
 
 def normalise(text: str) -> str:

@@ -15,15 +15,14 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsbot.bot import handlers, logsafe
+from newsbot.bot.delivery import RetryingRateLimiter
+from newsbot.bot.handlers.replies import reply
+from newsbot.bot.services import AnswerEngine, Services
+from newsbot.bot.settings import Settings, SettingsError
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-
-from bot import handlers, logsafe
-from bot.delivery import RetryingRateLimiter
-from bot.handlers.replies import reply
-from bot.services import AnswerEngine, Services
-from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 def _prepare_engine(engine: AnswerEngine) -> None:
-    from bot.progress import TerminalProgress
+    from newsbot.bot.progress import TerminalProgress
 
     progress = TerminalProgress()
     try:
@@ -140,7 +139,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def build_engine(settings: Settings) -> Any:
     """The real engine for these settings (the model loads later, in `post_init`)."""
-    from bot.commands import _engine
+    from newsbot.cli.commands import _engine
 
     namespace = argparse.Namespace(index_dir=settings.index_dir, backend=None)
     paths = settings.engine_corpus_paths
@@ -174,8 +173,8 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 def serve(args: argparse.Namespace) -> int:
     """`newsbot serve`: run until SIGINT or SIGTERM; configuration problems are one-line errors."""
-    from bot.cli import CliError
-    from index.store import IndexError_
+    from newsbot.cli.main import CliError
+    from newsbot.index.store import IndexError_
 
     try:
         settings = settings_from_args(args)

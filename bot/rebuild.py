@@ -13,12 +13,11 @@ import asyncio
 import logging
 import threading
 
+from newsbot.bot.services import Services
+from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape
+from newsbot.index.store import IndexError_
 from telegram import Message
 from telegram.error import TelegramError
-
-from bot.services import Services
-from bot.telegram_html import MESSAGE_LIMIT, escape
-from index.store import IndexError_
 
 log = logging.getLogger(__name__)
 

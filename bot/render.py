@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from index.types import Answer, SourceRef
+from newsbot.index.types import Answer, SourceRef
 
 NOT_FOUND = "Not found in my articles."
 

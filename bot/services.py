@@ -16,11 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from newsbot.bot.feedback import FeedbackStore
+from newsbot.bot.settings import Settings
+from newsbot.index.types import Answer, Document
 from telegram.ext import CallbackContext
-
-from bot.feedback import FeedbackStore
-from bot.settings import Settings
-from index.types import Answer, Document
 
 T = TypeVar("T")
 

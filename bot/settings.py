@@ -138,7 +138,7 @@ class Settings:
             settings = replace(settings, upload_dir=settings.default_upload_dir())
         if not settings.corpus_paths:
             # The corpus shipped with newsbot; uploads stay off unless NEWSBOT_UPLOAD_DIR says where.
-            from index.paths import default_corpus_paths
+            from newsbot.index.paths import default_corpus_paths
 
             settings = replace(settings, corpus_paths=tuple(default_corpus_paths()))
         if settings.webhook_url and settings.webhook_secret is None:

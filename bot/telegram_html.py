@@ -14,8 +14,8 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.render import NOT_FOUND, source_line
-from index.types import Answer
+from newsbot.bot.render import NOT_FOUND, source_line
+from newsbot.index.types import Answer
 
 MESSAGE_LIMIT = 4096
 NOT_FOUND_HINT = "Try other words, or ask about something the articles cover."

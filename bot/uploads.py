@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from bot.settings import UPLOAD_SUFFIXES
+from newsbot.bot.settings import UPLOAD_SUFFIXES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME_CHARS = 100

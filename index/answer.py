@@ -15,11 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
-
-from index.answer_types import AnswerType, has_type, is_list_question, question_type
-from index.lexical import terms
-from index.store import IndexData
-from index.types import CitedSentence, Hit, SourceRef
+from newsbot.index.answer_types import AnswerType, has_type, is_list_question, question_type
+from newsbot.index.lexical import terms
+from newsbot.index.store import IndexData
+from newsbot.index.types import CitedSentence, Hit, SourceRef
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from index import store
-from index.chunking import ChunkSpec, chunk_sentences
-from index.embed import MODEL_NAME, Embedder
-from index.lexical import LexicalIndex
-from index.loaders import MAX_FILE_BYTES, LoadResult, Skipped, corpus_files, load_corpus
-from index.sentences import split_sentences
-from index.types import Document
-from index.vector_index import FAISS_KINDS, make_faiss
+from newsbot.index import store
+from newsbot.index.chunking import ChunkSpec, chunk_sentences
+from newsbot.index.embed import MODEL_NAME, Embedder
+from newsbot.index.lexical import LexicalIndex
+from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, Skipped, corpus_files, load_corpus
+from newsbot.index.sentences import split_sentences
+from newsbot.index.types import Document
+from newsbot.index.vector_index import FAISS_KINDS, make_faiss
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.types import Sentence
+from newsbot.index.types import Sentence
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ class Embedder:
     def _load_transformer(self) -> Transformer:
         if self.backend == "torch":
             return _TorchTransformer(self.model_path, self.threads)
-        from index.onnx_backend import OnnxTransformer
+        from newsbot.index.onnx_backend import OnnxTransformer
 
         return OnnxTransformer(self.model_path, self.threads, quantized=self.backend == "onnx-int8")
 

@@ -15,15 +15,14 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-
-from index import store
-from index.answer import SelectionParams, select
-from index.build import BuildSummary, Progress, build_index, model_fingerprint, source_fingerprint
-from index.embed import Embedder, backend_from_env
-from index.lexical import terms
-from index.paths import default_corpus_paths, default_index_dir
-from index.retrieve import FusionWeights, search
-from index.types import Answer, Document
+from newsbot.index import store
+from newsbot.index.answer import SelectionParams, select
+from newsbot.index.build import BuildSummary, Progress, build_index, model_fingerprint, source_fingerprint
+from newsbot.index.embed import Embedder, backend_from_env
+from newsbot.index.lexical import terms
+from newsbot.index.paths import default_corpus_paths, default_index_dir
+from newsbot.index.retrieve import FusionWeights, search
+from newsbot.index.types import Answer, Document
 
 DEFAULT_K = 4
 

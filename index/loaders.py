@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.clean import clean_text
-from index.dates import normalise_date
-from index.types import Document
+from newsbot.index.clean import clean_text
+from newsbot.index.dates import normalise_date
+from newsbot.index.types import Document
 
 log = logging.getLogger(__name__)
 
@@ -251,14 +251,18 @@ def parse_text(text: str, doc_id: str, markdown: bool = False) -> Document:
 
 def parse_html(html: str, doc_id: str) -> Document:
     """Extract the main text and metadata of an HTML page with trafilatura."""
-    import trafilatura
-
+    try:
+        import trafilatura
+    except ImportError as error:  # an install without one of trafilatura's own dependencies
+        raise BadArticle(_missing_package(error)) from None
     try:
         extracted = trafilatura.bare_extraction(
             html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
         )
     except (ValueError, RecursionError) as error:  # a page the parser cannot take: skip it, not the build
         raise BadArticle(f"HTML could not be parsed ({type(error).__name__})") from None
+    except ImportError as error:  # trafilatura imports lxml.html.clean lazily, on the first page
+        raise BadArticle(_missing_package(error)) from None
     body = getattr(extracted, "text", None) if extracted is not None else None
     if not body:
         raise BadArticle("no article text found in the HTML")
@@ -274,6 +278,14 @@ def parse_html(html: str, doc_id: str) -> Document:
         url=getattr(extracted, "url", None) or "",
         date=normalise_date(getattr(extracted, "date", None) or ""),
     )
+
+
+def _missing_package(error: ImportError) -> str:
+    """One line naming the package an HTML page needs: lxml >= 5.2 moved its cleaner out into
+    lxml_html_clean, which a pip older than 24 does not install for trafilatura's extra."""
+    text = str(error)
+    package = "lxml_html_clean" if "html_clean" in text or "html.clean" in text else (error.name or "trafilatura")
+    return f"HTML needs the Python package {package}, which is not installed (pip install {package})"
 
 
 def _parse_front_matter(block: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def default_corpus_paths() -> list[Path]:
     """The corpus shipped with newsbot (package data of `corpus`)."""
-    import corpus
+    from newsbot import corpus
 
     return [Path(corpus.__file__).parent]
 

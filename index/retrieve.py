@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from index.store import IndexData
-from index.types import Hit
+from newsbot.index.store import IndexData
+from newsbot.index.types import Hit
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from index.types import Sentence
+from newsbot.index.types import Sentence
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]+)*")
 # A segment this long is almost surely several sentences glued by odd punctuation.

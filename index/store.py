@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-
-from index.lexical import LexicalIndex
-from index.types import Chunk, Document, Sentence
+from newsbot.index.lexical import LexicalIndex
+from newsbot.index.types import Chunk, Document, Sentence
 
 FORMAT_VERSION = 1
 _FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "chunk_vectors.npy", "sentence_vectors.npy", "faiss.index")

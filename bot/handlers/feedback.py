@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
+from newsbot.bot.services import services
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
-
-from bot.services import services
 
 VOTE = re.compile(r"^fb:(\d+):([+-])$")
 

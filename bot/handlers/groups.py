@@ -8,12 +8,11 @@ mention the bot). Silence, because a bot that answers what was not said to it is
 
 from __future__ import annotations
 
+from newsbot.bot.filters import ADDRESSED_TO_BOT, GROUPS, NEW_MESSAGE, without_mention
+from newsbot.bot.handlers.questions import answer_question
+from newsbot.bot.handlers.replies import reply
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
-
-from bot.filters import ADDRESSED_TO_BOT, GROUPS, NEW_MESSAGE, without_mention
-from bot.handlers.questions import answer_question
-from bot.handlers.replies import reply
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

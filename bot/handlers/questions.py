@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
+from newsbot.bot.handlers.replies import reply, showing_typing
+from newsbot.bot.questionlog import QuestionLog
+from newsbot.bot.services import Services, services
+from newsbot.bot.telegram_html import escape, render_answer
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -13,12 +18,6 @@ from telegram import (
 )
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
-
-from bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
-from bot.handlers.replies import reply, showing_typing
-from bot.questionlog import QuestionLog
-from bot.services import Services, services
-from bot.telegram_html import escape, render_answer
 
 NO_WORDS = "Please ask your question in words, for example: <code>Who attended the talks?</code>"
 

@@ -11,9 +11,8 @@ import pytest
 from bot_harness import ADMIN_ID, ARTICLES, RunningBot, StartBot
 from fake_engine import FakeEngine
 from fake_telegram import TOKEN, FakeTelegram
-
-from bot.app import build_application
-from bot.settings import Settings
+from newsbot.bot.app import build_application
+from newsbot.bot.settings import Settings
 
 
 @pytest.fixture

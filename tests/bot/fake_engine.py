@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import BuildSummary
-from index.engine import EngineStats
-from index.store import IndexError_, ReindexRunning
-from index.types import Answer, CitedSentence, Document, SourceRef
+from newsbot.index.build import BuildSummary
+from newsbot.index.engine import EngineStats
+from newsbot.index.store import IndexError_, ReindexRunning
+from newsbot.index.types import Answer, CitedSentence, Document, SourceRef
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -15,11 +15,10 @@ from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 
+import newsbot.bot.app  # noqa: E402
 from fake_engine import FakeEngine  # noqa: E402
-
-import bot.app  # noqa: E402
-from bot import cli  # noqa: E402
-from index.types import Answer  # noqa: E402
+from newsbot.cli import main as cli  # noqa: E402
+from newsbot.index.types import Answer  # noqa: E402
 
 
 class SlowFakeEngine(FakeEngine):
@@ -34,5 +33,5 @@ def fake_engine(settings: Any) -> SlowFakeEngine:
 
 
 if __name__ == "__main__":
-    bot.app.build_engine = fake_engine
+    newsbot.bot.app.build_engine = fake_engine
     sys.exit(cli.main())

@@ -19,9 +19,8 @@ import pytest
 from bot_harness import ADMIN_ID, RunningBot, StartBot, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import Call, FakeTelegram
-
-from bot.app import NETWORK_NOTE, SORRY, build_application, build_engine
-from bot.settings import Settings
+from newsbot.bot.app import NETWORK_NOTE, SORRY, build_application, build_engine
+from newsbot.bot.settings import Settings
 
 CHATS = 20
 NEW_ARTICLE = "Bridge opens\nThe new river bridge opened to traffic on Monday after four years of work."

@@ -8,10 +8,9 @@ import logging
 from bot_harness import ADMIN_ID, USER_ID, RunningBot, free_port, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import TOKEN, FakeTelegram
-
-from bot.app import build_application
-from bot.logsafe import REDACTED
-from bot.settings import Settings
+from newsbot.bot.app import build_application
+from newsbot.bot.logsafe import REDACTED
+from newsbot.bot.settings import Settings
 
 
 class TestFloodControl:

@@ -11,11 +11,10 @@ import pytest
 from bot_harness import ADMIN_ID, USER_ID, RunningBot, free_port, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram
-
-from bot.app import build_application
-from bot.handlers.admin import REFUSAL
-from bot.services import Services
-from bot.settings import Settings
+from newsbot.bot.app import build_application
+from newsbot.bot.handlers.admin import REFUSAL
+from newsbot.bot.services import Services
+from newsbot.bot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 

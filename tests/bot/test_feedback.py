@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.feedback import Counts, FeedbackStore
+from newsbot.bot.feedback import Counts, FeedbackStore
 
 
 class TestFeedbackStore:

@@ -7,9 +7,8 @@ import logging
 import pytest
 from bot_harness import USER_ID, StartBot, wait_answer, wait_reply
 from fake_telegram import BOT_USERNAME, FakeTelegram
-
-from bot.app import NETWORK_NOTE
-from bot.questionlog import QuestionLog
+from newsbot.bot.app import NETWORK_NOTE
+from newsbot.bot.questionlog import QuestionLog
 
 
 def question_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:

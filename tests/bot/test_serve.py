@@ -19,7 +19,7 @@ async def start_serve(env: dict[str, str]) -> asyncio.subprocess.Process:
     # Only the contract's variables (and what Python needs to run) reach the bot.
     base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "PYTHONPATH", "NEWSBOT_BACKEND") if key in os.environ}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", cwd=REPO, env={**base, **env},
+        sys.executable, "-m", "newsbot.cli.main", "serve", cwd=REPO, env={**base, **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 

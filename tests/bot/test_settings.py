@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from fake_telegram import TOKEN
-
-from bot.cli import main
-from bot.settings import Secret, Settings, SettingsError
+from newsbot.bot.settings import Secret, Settings, SettingsError
+from newsbot.cli.main import main
 
 SECRET_PART = TOKEN.split(":")[1]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fake_telegram import parse_html, utf16_length
-
-from bot.telegram_html import MESSAGE_LIMIT, Line, Section, escape, pack, render_answer, render_single
-from index.types import Answer, CitedSentence, SourceRef
+from newsbot.bot.telegram_html import MESSAGE_LIMIT, Line, Section, escape, pack, render_answer, render_single
+from newsbot.index.types import Answer, CitedSentence, SourceRef
 
 
 def answer_of(sentences: list[str], sources: int = 1, title: str = "Title") -> Answer:

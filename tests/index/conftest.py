@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from index.embed import DIMENSION, Embedder
+from newsbot.index.embed import DIMENSION, Embedder
 
 ARTICLES = {
     "bridge.txt": (

@@ -1,6 +1,5 @@
 import pytest
-
-from index.answer_types import AnswerType, has_type, is_list_question, question_type
+from newsbot.index.answer_types import AnswerType, has_type, is_list_question, question_type
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from index.build import build_index, source_fingerprint
-from index.loaders import MAX_FILE_BYTES, LoadResult, load_corpus
+from newsbot.index.build import build_index, source_fingerprint
+from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, load_corpus
 
 GOOD_HTML = """<!doctype html><html><head><title>Ferry service resumes</title>
 <script>window.dataLayer = [{"page": "ferry"}]; function track() { return "tracking pixel fired"; }</script>
@@ -131,6 +130,19 @@ class TestEachBadFile:
         # trafilatura finds only menu words, which cleaning then drops
         assert _reason(result, corpus / "menu.html").startswith("no article text")
         assert len(result.skipped) == 1
+
+    def test_html_without_its_cleaner_package_names_the_package(self, corpus, monkeypatch):
+        """lxml >= 5.2 moved lxml.html.clean into lxml_html_clean, which an old pip skipped."""
+        (corpus / "ferry.html").write_text(GOOD_HTML)
+        monkeypatch.setitem(sys.modules, "lxml.html.clean", None)  # as if lxml_html_clean were absent
+        monkeypatch.setitem(sys.modules, "lxml_html_clean", None)
+        for name in [m for m in sys.modules if m.startswith(("trafilatura", "justext"))]:
+            monkeypatch.delitem(sys.modules, name)
+        result = self._load(corpus)
+        assert _reason(result, corpus / "ferry.html") == (
+            "HTML needs the Python package lxml_html_clean, which is not installed (pip install lxml_html_clean)"
+        )
+        assert len(result.documents) == 3 and len(result.skipped) == 1  # the other articles still load
 
     def test_jsonl_with_broken_lines_duplicate_ids_and_missing_fields(self, corpus):
         feed = corpus / "feed.jsonl"

@@ -1,7 +1,6 @@
 import pytest
-
-from index.chunking import ChunkSpec, chunk_sentences
-from index.types import Sentence
+from newsbot.index.chunking import ChunkSpec, chunk_sentences
+from newsbot.index.types import Sentence
 
 
 def _sentences(word_counts: list[int]) -> list[Sentence]:

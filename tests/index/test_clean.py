@@ -1,10 +1,9 @@
 from pathlib import Path
 
 import pytest
-
-import corpus
-from index.clean import clean_text, is_furniture
-from index.loaders import parse_text
+from newsbot import corpus
+from newsbot.index.clean import clean_text, is_furniture
+from newsbot.index.loaders import parse_text
 
 SEED = Path(corpus.__file__).parent / "000_c6ef9f310a582ef5.txt"
 SEED_FURNITURE = (

@@ -14,11 +14,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-
-from index import store
-from index.build import build_index
-from index.embed import Embedder
-from index.engine import Engine
+from newsbot.index import store
+from newsbot.index.build import build_index
+from newsbot.index.embed import Embedder
+from newsbot.index.engine import Engine
 
 REPO = Path(__file__).parents[2]
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))  # the console script, as a user runs it
@@ -163,7 +162,7 @@ _KILLED_WRITE = """
 import os, signal, sys
 from pathlib import Path
 import numpy as np
-from index import store
+from newsbot.index import store
 
 directory, step = Path(sys.argv[1]), sys.argv[2]
 data = store.load(directory, mmap=False)

@@ -10,10 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from index.embed import Embedder
-from index.engine import Engine
-from index.paths import default_corpus_paths
+from newsbot.index.embed import Embedder
+from newsbot.index.engine import Engine
+from newsbot.index.paths import default_corpus_paths
 
 pytestmark = pytest.mark.model
 
@@ -146,7 +145,7 @@ def _newsbot(
     *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "newsbot.cli.main", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -1,8 +1,7 @@
 import math
 
 import pytest
-
-from index.metrics import (
+from newsbot.index.metrics import (
     Outcome,
     contains_answer,
     dedupe,

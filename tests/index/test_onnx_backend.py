@@ -5,9 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from index import onnx_backend
-from index.onnx_backend import OnnxTransformer, _atomic, model_fingerprint
+from newsbot.index import onnx_backend
+from newsbot.index.onnx_backend import OnnxTransformer, _atomic, model_fingerprint
 
 TEXTS = [
     "Who attended the Kuala Lumpur talks?",
@@ -65,7 +64,7 @@ def _encode(backend: str) -> tuple[np.ndarray, np.ndarray]:
     int8 activations are quantized per batch, so a vector depends a little on its batch companions;
     the engine batches passages of similar length, and each question alone.
     """
-    from index.embed import Embedder
+    from newsbot.index.embed import Embedder
 
     embedder = Embedder(backend=backend)
     questions = np.vstack([embedder.encode_queries([q]) for q in QUESTIONS])
@@ -93,7 +92,7 @@ class TestAgainstTorch:
         assert exported and not list((onnx_cache / "models").glob("*/.*.tmp"))
 
     def test_padding_and_batch_shape(self, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from index.embed import default_model_path
+        from newsbot.index.embed import default_model_path
 
         monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(onnx_cache))
         transformer = OnnxTransformer(default_model_path(), threads=1)
@@ -105,7 +104,7 @@ class TestAgainstTorch:
         np.testing.assert_allclose(states[0, :4], alone[0], atol=1e-4)
 
     def test_answering_with_onnx_never_imports_torch(self, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from index.embed import default_model_path
+        from newsbot.index.embed import default_model_path
 
         monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(onnx_cache))
         onnx_backend.ensure_exported(default_model_path())  # exporting needs torch; answering must not

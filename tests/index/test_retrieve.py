@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from index import store
-from index.build import build_index
-from index.lexical import terms
-from index.retrieve import FusionWeights, best_sentence_cosine, search
+from newsbot.index import store
+from newsbot.index.build import build_index
+from newsbot.index.lexical import terms
+from newsbot.index.retrieve import FusionWeights, best_sentence_cosine, search
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ import random
 from pathlib import Path
 
 import pytest
-
-from index.embed import Embedder
-from index.engine import Engine
-from index.paths import default_corpus_paths
+from newsbot.index.embed import Embedder
+from newsbot.index.engine import Engine
+from newsbot.index.paths import default_corpus_paths
 
 WIKINEWS = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "news_wikinews" / "corpus.jsonl"
 pytestmark = [

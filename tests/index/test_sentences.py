@@ -1,4 +1,4 @@
-from index.sentences import split_sentences
+from newsbot.index.sentences import split_sentences
 
 
 class TestSplitSentences:

@@ -2,10 +2,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from bot.cli import CliError, main
-from bot.evaluate import eval_index_dir, gold_doc_ids, read_questions, render_table
-from index.metrics import Outcome, summarise
+from newsbot.cli.evaluate import eval_index_dir, gold_doc_ids, read_questions, render_table
+from newsbot.cli.main import CliError, main
+from newsbot.index.metrics import Outcome, summarise
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from bot.cli import CliError
+from newsbot.cli.main import CliError
 
 RETRIEVAL_DEPTH = 20
 
@@ -71,9 +70,9 @@ def eval_index_dir(corpus_paths: Sequence[Path], backend: str) -> Path:
 
 def ranked_doc_ids(engine: Any, question: str, k: int = RETRIEVAL_DEPTH) -> tuple[str, ...]:
     """The articles of the engine's top `k` chunks for `question`, best first, without repeats."""
-    from index.lexical import terms
-    from index.metrics import dedupe
-    from index.retrieve import search
+    from newsbot.index.lexical import terms
+    from newsbot.index.metrics import dedupe
+    from newsbot.index.retrieve import search
 
     data = engine.data
     question = " ".join(question.split())
@@ -89,7 +88,7 @@ def _remembering_embedder(backend: str) -> Any:
     `Engine.answer` embeds the question (timed, as in real use); the retrieval metrics then reuse
     that vector instead of embedding the question a second time.
     """
-    from index.embed import Embedder
+    from newsbot.index.embed import Embedder
 
     class RememberingEmbedder(Embedder):
         _last: tuple[tuple[str, ...], np.ndarray] | None = None
@@ -107,10 +106,10 @@ def _remembering_embedder(backend: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run `newsbot eval` with parsed arguments; print a table, or one JSON object with --json."""
-    from bot.progress import TerminalProgress
-    from index.engine import DEFAULT_K, Engine
-    from index.metrics import Outcome, read_qrels, summarise
-    from index.store import IndexError_
+    from newsbot.bot.progress import TerminalProgress
+    from newsbot.index.engine import DEFAULT_K, Engine
+    from newsbot.index.metrics import Outcome, read_qrels, summarise
+    from newsbot.index.store import IndexError_
 
     if args.limit is not None and args.limit <= 0:
         raise CliError(f"--limit must be > 0, got {args.limit}")
@@ -124,10 +123,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CliError(str(error)) from None
 
-    from bot.commands import _quiet_libraries
+    from newsbot.cli.commands import _quiet_libraries
 
     _quiet_libraries()
-    from index.embed import backend_from_env
+    from newsbot.index.embed import backend_from_env
 
     backend = args.backend or backend_from_env()
     index_dir = args.index_dir or eval_index_dir(args.corpus, backend)

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.cli import build_parser, main
+from newsbot.cli.main import build_parser, main
 
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))  # the console script, as a user runs it
 SUBCOMMANDS = sorted(next(a for a in build_parser()._actions if a.dest == "command").choices)  # type: ignore[union-attr]
@@ -121,7 +120,7 @@ def test_the_console_script_prints_one_line_not_a_traceback(tmp_path):
 
 _HELP_PROBE = """
 import contextlib, io, json, sys
-from bot.cli import main
+from newsbot.cli.main import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     try:

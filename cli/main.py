@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from bot import commands
+    from newsbot.cli import commands
 
     handler = {"index": commands.run_index, "ask": commands.run_ask, "serve": commands.run_serve, "eval": commands.run_eval}[args.command]
     try:
@@ -133,6 +133,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     # `python -m bot.cli`: run the importable bot.cli, whose CliError is the one bot.commands raises,
     # not this __main__ copy of it.
-    from bot import cli
+    from newsbot.cli import main as cli
 
     sys.exit(cli.main())

@@ -7,16 +7,16 @@ import os
 import sys
 from datetime import date
 
-from bot.cli import CliError
-from bot.progress import TerminalProgress
+from newsbot.bot.progress import TerminalProgress
+from newsbot.cli.main import CliError
 
 
 def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  # type: ignore[no-untyped-def]
-    from index.embed import Embedder
-    from index.engine import Engine
+    from newsbot.index.embed import Embedder
+    from newsbot.index.engine import Engine
 
     _quiet_libraries()
-    from index.embed import backend_from_env
+    from newsbot.index.embed import backend_from_env
 
     backend = getattr(args, "backend", None) or backend_from_env()
     kwargs = {}
@@ -50,7 +50,7 @@ def _quiet_libraries() -> None:
 
 def run_index(args: argparse.Namespace) -> int:
     """Build or update an index and print what was done."""
-    from index.store import IndexError_
+    from newsbot.index.store import IndexError_
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
@@ -74,7 +74,7 @@ def run_index(args: argparse.Namespace) -> int:
 def _parse_date(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
-    from index.dates import parse_date_arg
+    from newsbot.index.dates import parse_date_arg
 
     try:
         return parse_date_arg(value)
@@ -84,8 +84,8 @@ def _parse_date(value: str | None, flag: str) -> date | None:
 
 def run_ask(args: argparse.Namespace) -> int:
     """Answer one question, or each line of stdin."""
-    from bot.render import render_json, render_text
-    from index.store import IndexError_
+    from newsbot.bot.render import render_json, render_text
+    from newsbot.index.store import IndexError_
 
     since = _parse_date(args.since, "--since")
     until = _parse_date(args.until, "--until")
@@ -127,13 +127,13 @@ def _stdin_questions():  # type: ignore[no-untyped-def]
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run the Telegram bot until stopped."""
-    from bot.app import serve
+    from newsbot.bot.app import serve
 
     return serve(args)
 
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate answers against question files."""
-    from bot.evaluate import run
+    from newsbot.cli.evaluate import run
 
     return run(args)
