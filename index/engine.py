@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -94,8 +94,18 @@ class Engine:
 
     # -- questions -------------------------------------------------------------------------
 
-    def answer(self, question: str, k: int = DEFAULT_K, since: date | None = None, until: date | None = None) -> Answer:
-        """Answer `question` with cited sentences, or say that the articles don't."""
+    def answer(
+        self,
+        question: str,
+        k: int = DEFAULT_K,
+        since: date | None = None,
+        until: date | None = None,
+        within: Collection[str] | None = None,
+    ) -> Answer:
+        """Answer `question` with cited sentences, or say that the articles don't.
+
+        `within`, when given, restricts the answer to the articles with those doc_ids (a follow-up
+        question answered from the articles its thread cited)."""
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         started = time.perf_counter()
@@ -105,8 +115,16 @@ class Engine:
             return Answer(question, False, reason="empty question")
         query_vector = self.embedder.encode_queries([question])[0]
         allowed = self._date_mask(data, since, until)
+        if within is not None:
+            wanted = set(within)
+            keep = np.array([d.doc_id in wanted for d in data.documents], dtype=bool)[data.chunks[:, 0]]
+            allowed = keep if allowed is None else allowed & keep
         if allowed is not None and not allowed.any():
-            reason = "no article is dated in that range; undated articles are left out by a date filter"
+            reason = (
+                "none of those articles is in the index"
+                if within is not None and since is None and until is None
+                else "no article is dated in that range; undated articles are left out by a date filter"
+            )
             return Answer(question, False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
         hits = search(data, query_vector, terms(question), k, allowed, self.fusion)
         params = self.params if k == self.params.chunks else replace(self.params, chunks=k)
