@@ -2,13 +2,22 @@
 
 pysbd is used (measured against blingfire and syntok on the Wikinews corpus): it keeps
 abbreviations such as "Mr." and "U.S." and closing quotation marks inside their sentence, which
-blingfire split, and at about 9 ms per article it is fast enough for indexing. Text is segmented
-paragraph by paragraph, which keeps pysbd linear on long interviews.
+blingfire split, and syntok splits multi-sentence quotations (16% more, shorter sentences on
+Wikinews, which would move chunks and answers). Text is segmented paragraph by paragraph.
+
+pysbd is slow (about 150 KB/s) and quadratic in the length of what it is given: a 280 KB
+paragraph took 46 s and came back as one "sentence". So a paragraph longer than
+`_LONG_PARAGRAPH` is first cut at safe points (a sentence end outside quotation marks, after a
+word that is not an abbreviation pysbd knows), and pysbd segments the pieces; paragraphs of
+ordinary length are segmented exactly as before. A document gets `budget_s` seconds of pysbd;
+the rest of it is cut at those safe points only, so that no file holds up start-up or shutdown.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +26,18 @@ from newsbot.index.types import Sentence
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]+)*")
 # A segment this long is almost surely several sentences glued by odd punctuation.
 _MAX_SENTENCE_CHARS = 600
+# Beyond this a "sentence" has no punctuation or line break to cut at; it is cut between words.
+_HARD_MAX_CHARS = 2000
+# Paragraphs up to this length go to pysbd whole (on Wikinews 99% of them; pysbd is linear there).
+_LONG_PARAGRAPH = 2000
+_PIECE_CHARS = 1000  # a long paragraph is cut into pieces of about this length
+# Seconds of pysbd per document: at 150 KB/s, about 750 KB of text; a larger file's remainder is
+# cut at safe points only (measured: 20 MB in about 2 s).
+DOCUMENT_BUDGET_S = 5.0
+# A sentence end: a word, end punctuation, closing quotes or brackets, whitespace, then a capital
+# or an opening quote. Group 1 is the word before the punctuation, group 2 what closes it.
+_END = re.compile(r"""(\w+)([.!?…]+["'”’)\]]*)\s+(?=["“‘(\[]?[A-Z])""")
+_QUOTES = re.compile(r"""["“”]""")
 
 
 @lru_cache(maxsize=1)
@@ -26,31 +47,93 @@ def _segmenter() -> Any:
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Split `text` into sentences whose `start:end` slice of `text` is the sentence itself."""
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    from pysbd.lang.english import English
+
+    known = English.Abbreviation
+    return frozenset(known.ABBREVIATIONS) | frozenset(known.PREPOSITIVE_ABBREVIATIONS) | frozenset(known.NUMBER_ABBREVIATIONS)
+
+
+def split_sentences(text: str, budget_s: float | None = DOCUMENT_BUDGET_S) -> list[Sentence]:
+    """Split `text` into sentences whose `start:end` slice of `text` is the sentence itself.
+
+    `budget_s` bounds the seconds spent in pysbd on this text (None: no bound).
+    """
     sentences: list[Sentence] = []
-    segmenter = _segmenter()
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     for paragraph in _PARAGRAPH.finditer(text):
         base = paragraph.start()
         body = paragraph.group()
-        cursor = 0
-        for piece in segmenter.segment(body):
-            stripped = piece.strip()
-            if not stripped:
-                continue
-            found = body.find(stripped, cursor)
-            if found < 0:  # pysbd altered the text; fall back to the raw remainder
-                continue
-            cursor = found + len(stripped)
-            for start, end in _split_overlong(body, found, cursor):
-                sentences.append(Sentence(text=body[start:end], start=base + start, end=base + end))
+        if len(body) <= _LONG_PARAGRAPH:
+            pieces: Iterator[tuple[int, int]] = iter([(0, len(body))])
+        else:
+            pieces = safe_pieces(body, _PIECE_CHARS)
+        for piece_start, piece_end in pieces:
+            if deadline is not None and time.monotonic() > deadline:
+                spans = list(safe_pieces(body[piece_start:piece_end], 0))
+            else:
+                spans = _pysbd_spans(body[piece_start:piece_end])
+            for start, end in spans:
+                for s, e in _split_overlong(body, piece_start + start, piece_start + end):
+                    sentences.append(Sentence(text=body[s:e], start=base + s, end=base + e))
     return sentences
 
 
+def _pysbd_spans(body: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in _segmenter().segment(body):
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        found = body.find(stripped, cursor)
+        if found < 0:  # pysbd altered the text; fall back to the raw remainder
+            continue
+        cursor = found + len(stripped)
+        spans.append((found, cursor))
+    return spans
+
+
+def safe_pieces(body: str, min_chars: int) -> Iterator[tuple[int, int]]:
+    """Cut `body` at sentence ends that pysbd would cut too, into pieces of `min_chars` or more.
+
+    A safe end is outside quotation marks and after a word that is not a known abbreviation. In
+    one pass over the text, so linear in its length; the pieces are stripped of outer whitespace.
+    """
+    abbreviations = _abbreviations()
+    start = 0
+    quotes = 0  # quotation marks seen since `start`: odd means inside a quotation
+    scanned = 0
+    for match in _END.finditer(body):
+        quotes += len(_QUOTES.findall(body, scanned, match.end(2)))
+        scanned = match.end(2)
+        cut = match.end(2)
+        if cut - start < min_chars or quotes % 2:
+            continue
+        word = match.group(1).lower()
+        if word in abbreviations or (len(word) == 1 and word.isalpha()):
+            continue
+        if cut > start:
+            yield _strip(body, start, cut)
+        start = match.end()
+        quotes = 0
+        scanned = start
+    if start < len(body):
+        yield _strip(body, start, len(body))
+
+
+def _strip(body: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and body[start].isspace():
+        start += 1
+    return start, _rstrip(body, start, end)
+
+
 def _split_overlong(body: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split a run-on segment at line breaks or semicolons so that a citation stays readable."""
+    """Split a run-on segment at line breaks or semicolons so that a citation stays readable;
+    one that still runs past `_HARD_MAX_CHARS` is cut between words."""
     if end - start <= _MAX_SENTENCE_CHARS:
-        return [(start, end)]
+        return [(start, end)] if end > start else []
     spans: list[tuple[int, int]] = []
     piece_start = start
     for match in re.finditer(r"\n|;\s", body[start:end]):
@@ -59,7 +142,19 @@ def _split_overlong(body: str, start: int, end: int) -> list[tuple[int, int]]:
             spans.append((piece_start, cut))
             piece_start = start + match.end()
     spans.append((piece_start, end))
-    return [(s, e) for s, e in ((s, _rstrip(body, s, e)) for s, e in spans) if e > s]
+    cut_spans = [piece for s, e in spans for piece in _cut_between_words(body, s, e)]
+    return [(s, e) for s, e in ((s, _rstrip(body, s, e)) for s, e in cut_spans) if e > s]
+
+
+def _cut_between_words(body: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > _HARD_MAX_CHARS:
+        cut = body.rfind(" ", start + _HARD_MAX_CHARS // 2, start + _HARD_MAX_CHARS)
+        cut = cut if cut > start else start + _HARD_MAX_CHARS
+        yield start, cut
+        start = cut
+        while start < end and body[start].isspace():
+            start += 1
+    yield start, end
 
 
 def _rstrip(body: str, start: int, end: int) -> int:

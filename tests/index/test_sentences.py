@@ -29,3 +29,37 @@ class TestSplitSentences:
 
     def test_empty_text(self):
         assert split_sentences("") == []
+
+
+class TestHostileLengths:
+    """One paragraph without a line break (issue 11): pysbd alone took 46 s on 280 KB."""
+
+    PROSE = (
+        "Mr. Smith met the U.S. delegation on Jan. 5 in Kuala Lumpur. “We will not back down,” "
+        "the minister said. Talks resumed at 5 p.m. and lasted three hours! Did they agree? "
+    )
+
+    def test_a_300_kb_paragraph_splits_in_seconds_into_many_sentences(self):
+        import time
+
+        text = self.PROSE * (300_000 // len(self.PROSE))
+        started = time.perf_counter()
+        sentences = split_sentences(text)
+        assert time.perf_counter() - started < 20  # about 2.5 s on a quiet core
+        assert len(sentences) > 2000
+        assert all(text[s.start : s.end] == s.text for s in sentences)
+        assert all(len(s.text) <= 2000 for s in sentences)
+        assert "Mr. Smith met the U.S. delegation on Jan. 5 in Kuala Lumpur." in {s.text for s in sentences[:10]}
+
+    def test_the_budget_bounds_the_time_and_the_rest_is_still_split(self):
+        text = self.PROSE * 400
+        sentences = split_sentences(text, budget_s=0.0)  # no time for pysbd at all
+        assert len(sentences) > 400
+        assert all(text[s.start : s.end] == s.text for s in sentences)
+        assert not any(s.text.endswith(("Mr.", "U.S.")) for s in sentences)
+
+    def test_text_without_punctuation_is_cut_between_words(self):
+        text = "word " * 60_000
+        sentences = split_sentences(text)
+        assert len(sentences) >= 100
+        assert all(len(s.text) <= 2000 and s.text.startswith("word") and s.text.endswith("word") for s in sentences)
