@@ -72,6 +72,8 @@ class CitedSentence:
     start: int
     end: int
     score: float
+    # Character spans of `text` that answer the question (names for who, dates for when…), for bold.
+    highlights: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
