@@ -6,58 +6,56 @@ import argparse
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
 from newsbot.bot.progress import TerminalProgress
 from newsbot.cli.main import CliError
 
 
 def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  # type: ignore[no-untyped-def]
-    from newsbot.index.embed import Embedder
+    from newsbot.index.config import ConfigError, EngineConfig
     from newsbot.index.engine import Engine
 
     _quiet_libraries()
-    from newsbot.index.embed import backend_from_env
-
-    backend = getattr(args, "backend", None) or backend_from_env()
-    kwargs = {}
-    if getattr(args, "faiss_index", None):
-        kwargs["faiss_kind"] = args.faiss_index
     try:
-        embedder = Embedder(backend=backend)
-    except (ValueError, FileNotFoundError) as error:
+        config = EngineConfig.from_env(
+            backend=getattr(args, "backend", None), index_dir=args.index_dir, faiss_index=getattr(args, "faiss_index", None)
+        )
+        return Engine(corpus_paths=corpus_paths, config=config)
+    except (ConfigError, ValueError, FileNotFoundError) as error:
         raise CliError(str(error)) from None
-    return Engine(index_dir=args.index_dir, corpus_paths=corpus_paths, embedder=embedder, **kwargs)
 
 
 def _quiet_libraries() -> None:
     import logging
     import warnings
 
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     for name in ("transformers", "sentence_transformers", "bm25s", "trafilatura", "htmldate"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="transformers")
-    # Read by transformers when (and only if) the torch backend imports it: importing it here just
-    # to quiet it cost about a second of every ONNX start.
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    if "transformers" in sys.modules:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+    # transformers (only imported by the torch backend) is quieted where it is loaded.
 
 
 def run_index(args: argparse.Namespace) -> int:
     """Build or update an index and print what was done."""
+    from newsbot.index.feeds import is_url
     from newsbot.index.store import IndexError_
 
-    missing = [str(p) for p in args.paths if not p.exists()]
+    urls = [p for p in args.paths if is_url(p)]
+    paths = [p for p in args.paths if not is_url(p)]
+    other = [p for p in paths if "://" in p]
+    if other:
+        raise CliError("only http and https URLs can be indexed, got " + ", ".join(other))
+    missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise CliError("no such file or directory: " + ", ".join(missing))
     if args.index_dir is not None and args.index_dir.exists() and not args.index_dir.is_dir():
         raise CliError(f"--index-dir {args.index_dir} is a file, not a directory")
-    engine = _engine(args, [str(p) for p in args.paths])
+    if urls:
+        paths += _fetch(urls, getattr(args, "feeds_dir", None))
+    if not paths:
+        raise CliError("nothing to index: no URL gave an article")
+    engine = _engine(args, paths)
     progress = TerminalProgress()
     try:
         summary = engine.reindex(progress=progress)
@@ -69,6 +67,26 @@ def run_index(args: argparse.Namespace) -> int:
         progress.close()
     print(f"{summary.describe()}\nindex: {engine.index_dir}", file=sys.stderr)
     return 0
+
+
+def _fetch(urls: list[str], feeds_dir: Path | None) -> list[str]:
+    """Fetch feeds and pages into the feeds directory; their articles files, to index with the paths."""
+    from newsbot.index.feeds import default_feeds_dir, fetch_into
+    from newsbot.index.fetch import FetchPolicy
+
+    directory = feeds_dir or default_feeds_dir()
+    allow_private = os.environ.get("NEWSBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
+    try:
+        files, results = fetch_into(directory, urls, FetchPolicy(allow_private=allow_private))
+    except OSError as error:
+        raise CliError(f"cannot write fetched articles in {directory}: {error.strerror or error}") from None
+    for result in results:
+        if result.error and not result.new_articles:
+            print(f"newsbot: {result.url}: failed: {result.error}", file=sys.stderr)
+        else:
+            new = "not modified" if result.not_modified else f"{result.new_articles} new article(s)"
+            print(f"newsbot: {result.url}: {new}" + (f" ({result.error})" if result.error else ""), file=sys.stderr)
+    return [str(f) for f in files]
 
 
 def _parse_date(value: str | None, flag: str) -> date | None:

@@ -48,11 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser(
         "index",
-        help="build or update an index from article files",
-        description="Build or update the index of the given files and directories (.txt, .md, .html, .jsonl). "
-        "Only articles that changed since the last build are embedded again.",
+        help="build or update an index from article files, feeds and pages",
+        description="Build or update the index of the given files and directories (.txt, .md, .html, .jsonl) "
+        "and http(s) URLs: an RSS or Atom feed (each item's page is fetched) or a single article page. "
+        "Only articles that changed since the last build are embedded again; a feed's items already "
+        "fetched are not fetched again.",
     )
-    index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article files or directories")
+    index.add_argument("paths", nargs="+", metavar="PATH|URL", help="article files or directories, feed or page URLs")
+    index.add_argument("--feeds-dir", type=Path, default=None, metavar="DIR",
+                       help="where fetched articles and feed state are kept (default: $NEWSBOT_FEEDS_DIR or a per-user data directory)")
     _add_index_dir(index)
     _add_backend(index)
     index.add_argument("--faiss-index", choices=("auto", "flat", "hnsw", "ivf"), default="auto", help="FAISS index type (default: by size)")
