@@ -15,7 +15,7 @@ from newsbot.index import store
 from newsbot.index.chunking import ChunkSpec, chunk_sentences
 from newsbot.index.embed import MODEL_NAME, Embedder
 from newsbot.index.lexical import LexicalIndex
-from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, Skipped, corpus_files, load_corpus
+from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, Note, Skipped, corpus_files, load_corpus
 from newsbot.index.sentences import split_sentences
 from newsbot.index.types import Document
 from newsbot.index.vector_index import FAISS_KINDS, make_faiss
@@ -34,8 +34,11 @@ class BuildSummary:
     skipped: tuple[Skipped, ...] = field(default=())
     path: str = ""
     seconds: float = 0.0
+    notes: tuple[Note, ...] = field(default=())  # indexed, with a remark: encoding, a bad date
 
-    def describe(self) -> str:
+    def describe(self, relative_to: Sequence[str | os.PathLike[str]] = ()) -> str:
+        """One paragraph; names under a directory of `relative_to` are given relative to it
+        (the bot shows no server paths in chat)."""
         reused = self.chunks - self.embedded_chunks
         text = (
             f"indexed {self.documents} articles, {self.chunks} chunks, {self.sentences} sentences "
@@ -43,7 +46,20 @@ class BuildSummary:
         )
         if self.skipped:
             text += f"; skipped {len(self.skipped)}: " + "; ".join(str(s) for s in self.skipped)
-        return text
+        if self.notes:
+            text += f"; notes on {len(self.notes)}: " + "; ".join(str(n) for n in self.notes)
+        return relative_names(text, relative_to) if relative_to else text
+
+
+def relative_names(text: str, directories: Iterable[str | os.PathLike[str]]) -> str:
+    """`text` with the paths of `directories` (as given and resolved) cut from the names in it."""
+    prefixes: set[str] = set()
+    for directory in directories:
+        for form in (os.path.abspath(directory), os.path.realpath(directory), str(directory)):
+            prefixes.add(form.rstrip(os.sep) + os.sep)
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        text = text.replace(prefix, "")
+    return text
 
 
 def document_hash(document: Document) -> str:
@@ -191,6 +207,7 @@ def build_index(
         sentences=len(sentences_arr),
         embedded_chunks=len(to_embed),
         skipped=tuple(loaded.skipped),
+        notes=tuple(loaded.notes),
         path=str(path),
         seconds=time.perf_counter() - started,
     )
