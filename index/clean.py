@@ -52,6 +52,20 @@ _TRAILER = re.compile(
     re.IGNORECASE,
 )
 
+# Removed from article text before anything else: NUL and other C0 controls (not tab or line
+# breaks), DEL, a stray byte-order mark, and the bidirectional controls U+200E/F, U+202A-U+202E
+# and U+2066-U+2069, with which an unclosed right-to-left override turns a quoted sentence
+# around in the reader's client. Vertical tab and form feed become line breaks.
+_CONTROLS = {**{c: None for c in [*range(0x00, 0x09), 0x0E, *range(0x0F, 0x20), 0x7F, 0xFEFF,
+                                  0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]},
+             0x0B: "\n", 0x0C: "\n"}
+
+
+def remove_controls(text: str) -> str:
+    """`text` without NUL, other control characters and bidirectional controls."""
+    return text.translate(_CONTROLS)
+
+
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*\s*$|[:;]\s*$""")
 _SHORT_WORDS = 8
 
@@ -90,7 +104,7 @@ def clean_text(text: str, title: str = "") -> str:
     """
     kept: list[str] = []
     title_key = _key(title)
-    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    normalised = remove_controls(text).replace("\r\n", "\n").replace("\r", "\n")
     for block in re.split(r"\n[ \t]*\n", normalised):
         if _TRAILER.match(block.strip().split("\n", 1)[0]) and kept:
             break

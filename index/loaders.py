@@ -6,7 +6,9 @@ raises for a bad corpus file: the caller reports `LoadResult.skipped`.
 
 from __future__ import annotations
 
+import codecs
 import errno
+import io
 import json
 import logging
 import os
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsbot.index.clean import clean_text
+from newsbot.index.clean import clean_text, remove_controls
 from newsbot.index.dates import normalise_date
 from newsbot.index.types import Document
 
@@ -38,10 +40,22 @@ class Skipped:
         return f"{self.name}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something about a file that was indexed all the same: its encoding, a date not understood."""
+
+    name: str
+    note: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.note}"
+
+
 @dataclass
 class LoadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 class BadArticle(ValueError):
@@ -75,6 +89,8 @@ def load_corpus(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
             for where, item in _load_file(file, doc_id):
                 if isinstance(item, Skipped):
                     result.skipped.append(item)
+                elif isinstance(item, Note):
+                    result.notes.append(item)
                 elif item.doc_id in where_id:
                     reason = f"duplicate id {item.doc_id!r} (the first, in {where_id[item.doc_id]}, is kept)"
                     result.skipped.append(Skipped(where, reason))
@@ -83,6 +99,8 @@ def load_corpus(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
                     result.documents.append(item)
     for skipped in result.skipped:
         log.warning("skipped %s", skipped)
+    for note in result.notes:
+        log.info("note: %s", note)
     return result
 
 
@@ -96,7 +114,11 @@ def corpus_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
-    """Yield (file, doc id) for supported files, following symlinks but never a loop twice."""
+    """Yield (file, doc id) for supported files, following symlinks inside the directory only.
+
+    A symlink to a file or directory outside `root` is named and not followed: whoever can put a
+    link in the corpus must not make any file the bot can read answerable. A loop is read once.
+    """
     if not root.is_dir():
         if not root.is_file():
             skipped.append(Skipped(str(root), "not a regular file or directory"))
@@ -110,8 +132,13 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
         skipped.append(Skipped(str(error.filename), f"directory cannot be read ({error.strerror or error})"))
 
     visited: set[str] = set()
+    inside = os.path.realpath(root)
     for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable):
         real = os.path.realpath(directory)
+        if not _within(real, inside):
+            skipped.append(Skipped(directory, OUTSIDE))
+            dirnames[:] = []
+            continue
         if real in visited:
             skipped.append(Skipped(directory, "symlink loop or alias (directory already read)"))
             dirnames[:] = []
@@ -122,10 +149,20 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
             if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
                 continue
             file = Path(directory) / name
+            if file.is_symlink() and os.path.exists(file) and not _within(os.path.realpath(file), inside):
+                skipped.append(Skipped(str(file), OUTSIDE))
+                continue
             yield file, file.relative_to(root).as_posix()
 
 
-def _load_file(file: Path, doc_id: str) -> Iterator[tuple[str, Document | Skipped]]:
+OUTSIDE = "symlink out of the corpus directory (not followed)"
+
+
+def _within(real: str, directory: str) -> bool:
+    return real == directory or real.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _load_file(file: Path, doc_id: str) -> Iterator[tuple[str, Document | Skipped | Note]]:
     """Yield (where, document or skip) for one file: one pair, or one per jsonl line."""
     suffix = file.suffix.lower()
     try:
@@ -141,12 +178,15 @@ def _load_file(file: Path, doc_id: str) -> Iterator[tuple[str, Document | Skippe
         if suffix == ".jsonl":
             yield from _load_jsonl(file)
             return
-        text = _decode(file.read_bytes())
+        text, encoding = decode(file.read_bytes())
+        notes: list[str] = [f"decoded as {encoding} (not UTF-8)"] if encoding not in _UNICODE else []
         if suffix in (".html", ".htm"):
-            document = parse_html(text, doc_id)
+            document = parse_html(text, doc_id, notes)
         else:
-            document = parse_text(text, doc_id, markdown=suffix in (".md", ".markdown"))
+            document = parse_text(text, doc_id, markdown=suffix in (".md", ".markdown"), notes=notes)
         yield str(file), document
+        for note in notes:
+            yield str(file), Note(str(file), note)
     except BadArticle as error:
         yield str(file), Skipped(str(file), str(error))
     except OSError as error:
@@ -158,26 +198,77 @@ def _load_file(file: Path, doc_id: str) -> Iterator[tuple[str, Document | Skippe
         yield str(file), Skipped(str(file), reason)
 
 
-def _decode(raw: bytes) -> str:
+# Byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_UNICODE = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+# What charset-normalizer may choose among: the encodings news sites and editors write. Without
+# a list it calls four bytes of latin-1 EBCDIC (cp037); UTF-16/32 without a mark are not guessed.
+_CANDIDATES = ["cp1252", "cp1250", "cp1251", "koi8_r", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257",
+               "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr"]
+# It ranks cp1250 first whenever cp1250 and cp1252 both fit ("Señor" comes out as "Seńor"); for an
+# English news corpus Western text is far the likelier, so any Latin guess is read as cp1252.
+_LATIN = {"cp1250", "cp1252", "cp1254", "cp1257"}
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """The text of a file and the encoding it was read with (a BOM, UTF-8, else detected)."""
     if not raw.strip():
         raise BadArticle("empty file")
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as error:
+                raise BadArticle(f"not valid {encoding.upper()} after its byte-order mark (byte {error.start})") from None
+            if not text.strip():
+                raise BadArticle("empty file")
+            return text, encoding
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    else:
+        # Valid UTF-8 with a stray NUL is text (the NUL is removed by cleaning); mostly NULs is not.
+        if raw.count(b"\x00", 0, 8192) > len(raw[:8192]) // 100:
+            raise BadArticle("binary file, not text")
+        return text, "utf-8"
     if b"\x00" in raw[:8192]:
         raise BadArticle("binary file, not text")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[: 2**20], cp_isolation=_CANDIDATES).best()
+    if best is None:
+        raise BadArticle(f"not valid UTF-8 (byte {first_bad}) and no other text encoding fits")
+    encoding = best.encoding
+    if encoding in _LATIN:
+        encoding = "cp1252"
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BadArticle(f"not valid UTF-8 (byte {error.start})") from None
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return raw.decode(best.encoding), best.encoding
 
 
-def _load_jsonl(file: Path) -> Iterator[tuple[str, Document | Skipped]]:
+def _load_jsonl(file: Path) -> Iterator[tuple[str, Document | Skipped | Note]]:
     with file.open("rb") as handle:
         head = handle.read(8192)
-        if b"\x00" in head:
+        marked = next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
+        if marked is None and b"\x00" in head:
             yield str(file), Skipped(str(file), "binary file, not JSON lines")
             return
         handle.seek(0)
+        if marked not in (None, "utf-8"):
+            # "utf-16" and "utf-32" read the mark and drop it.
+            lines: Iterable[bytes | str] = io.TextIOWrapper(handle, encoding=marked[:6], errors="replace")
+        else:
+            lines = handle
         empty = True
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(lines, start=1):
             where = f"{file}:{number}"
             if not raw.strip():
                 continue
@@ -185,13 +276,22 @@ def _load_jsonl(file: Path) -> Iterator[tuple[str, Document | Skipped]]:
             if len(raw) > MAX_FILE_BYTES:
                 yield where, Skipped(where, "line too large")
                 continue
+            notes: list[str] = []
             try:
-                record = json.loads(raw.strip().decode("utf-8-sig"))
+                if isinstance(raw, bytes):
+                    try:
+                        line = raw.strip().decode("utf-8-sig")
+                    except UnicodeDecodeError:
+                        line, encoding = decode(raw.strip())
+                        notes.append(f"decoded as {encoding} (not UTF-8)")
+                else:
+                    line = raw.strip()
+                record = json.loads(line)
                 if not isinstance(record, dict):
                     raise BadArticle("not a JSON object")
-                yield where, parse_record(record, default_id=f"{file.name}:{number}")
-            except UnicodeDecodeError:
-                yield where, Skipped(where, "not valid UTF-8")
+                yield where, parse_record(record, default_id=f"{file.name}:{number}", notes=notes)
+                for note in notes:
+                    yield where, Note(where, note)
             except json.JSONDecodeError as error:
                 message = error.msg if error.msg.endswith(" at") else f"{error.msg} at"
                 yield where, Skipped(where, f"malformed JSON ({message} column {error.colno})")
@@ -201,12 +301,23 @@ def _load_jsonl(file: Path) -> Iterator[tuple[str, Document | Skipped]]:
             yield str(file), Skipped(str(file), "empty file")
 
 
-def parse_record(record: dict[str, object], default_id: str) -> Document:
-    """Build a document from a jsonl record with id, title, text, source, url, date."""
+def parse_record(record: dict[str, object], default_id: str, notes: list[str] | None = None) -> Document:
+    """Build a document from a jsonl record with id, title, text, source, url, date.
+
+    A field of the wrong type refuses the record, naming the field: only an integer id is
+    converted (12 -> "12"), since no other conversion is unambiguous (a list id is not a name).
+    """
     text = record.get("text")
+    if text is not None and not isinstance(text, str):
+        raise BadArticle(f"text must be a string, not {_json_type(text)}")
     if not isinstance(text, str) or not text.strip():
         raise BadArticle("no text")
-    doc_id = str(record.get("id") or default_id)
+    raw_id = record.get("id")
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)
+    elif raw_id is not None and not isinstance(raw_id, str):
+        raise BadArticle(f"id must be a string or an integer, not {_json_type(raw_id)}")
+    doc_id = remove_controls(raw_id or "").strip() or default_id
     title = _field(record, "title")
     cleaned = clean_text(text, title)
     if not cleaned:
@@ -217,11 +328,11 @@ def parse_record(record: dict[str, object], default_id: str) -> Document:
         text=cleaned,
         source=_field(record, "source"),
         url=_field(record, "url"),
-        date=normalise_date(_field(record, "date")),
+        date=_date(_field(record, "date"), notes),
     )
 
 
-def parse_text(text: str, doc_id: str, markdown: bool = False) -> Document:
+def parse_text(text: str, doc_id: str, markdown: bool = False, notes: list[str] | None = None) -> Document:
     """Parse a .txt or .md article: optional front matter, else the first line is the title."""
     meta: dict[str, str] = {}
     match = _FRONT_MATTER.match(text)
@@ -230,11 +341,11 @@ def parse_text(text: str, doc_id: str, markdown: bool = False) -> Document:
         text = text[match.end() :]
     if markdown:
         text = _strip_markdown(text)
-    title = meta.get("title", "")
+    title = remove_controls(meta.get("title", ""))
     if not title:
         first, _, rest = text.strip().partition("\n")
         if rest.strip():
-            title, text = first.strip(), rest
+            title, text = remove_controls(first).strip(), rest
         # else: a single line is the article itself, not a title with nothing under it
     cleaned = clean_text(text, title)
     if not cleaned:
@@ -243,13 +354,13 @@ def parse_text(text: str, doc_id: str, markdown: bool = False) -> Document:
         doc_id=doc_id,
         title=title or _first_words(cleaned),
         text=cleaned,
-        source=meta.get("source", ""),
-        url=meta.get("url", ""),
-        date=normalise_date(meta.get("date", "")),
+        source=remove_controls(meta.get("source", "")),
+        url=remove_controls(meta.get("url", "")),
+        date=_date(meta.get("date", ""), notes),
     )
 
 
-def parse_html(html: str, doc_id: str) -> Document:
+def parse_html(html: str, doc_id: str, notes: list[str] | None = None) -> Document:
     """Extract the main text and metadata of an HTML page with trafilatura."""
     try:
         import trafilatura
@@ -266,7 +377,7 @@ def parse_html(html: str, doc_id: str) -> Document:
     body = getattr(extracted, "text", None) if extracted is not None else None
     if not body:
         raise BadArticle("no article text found in the HTML")
-    title = getattr(extracted, "title", None) or ""
+    title = remove_controls(getattr(extracted, "title", None) or "")
     cleaned = clean_text(body, title)
     if not cleaned:
         raise BadArticle("no article text after cleaning")
@@ -274,9 +385,9 @@ def parse_html(html: str, doc_id: str) -> Document:
         doc_id=doc_id,
         title=title or _first_words(cleaned),
         text=cleaned,
-        source=getattr(extracted, "sitename", None) or "",
-        url=getattr(extracted, "url", None) or "",
-        date=normalise_date(getattr(extracted, "date", None) or ""),
+        source=remove_controls(getattr(extracted, "sitename", None) or ""),
+        url=remove_controls(getattr(extracted, "url", None) or ""),
+        date=_date(getattr(extracted, "date", None) or "", notes),
     )
 
 
@@ -307,7 +418,24 @@ def _strip_markdown(text: str) -> str:
 
 def _field(record: dict[str, object], key: str) -> str:
     value = record.get(key)
-    return str(value).strip() if value not in (None, "") else ""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadArticle(f"{key} must be a string, not {_json_type(value)}")
+    return remove_controls(value).strip()
+
+
+def _json_type(value: object) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _date(value: str, notes: list[str] | None) -> str:
+    """The date as YYYY-MM-DD; one that is not a date is named in `notes` and left out."""
+    normalised = normalise_date(value)
+    if value.strip() and not normalised and notes is not None:
+        notes.append(f"date {value.strip()[:40]!r} is not a date (indexed without one)")
+    return normalised
 
 
 def _first_words(text: str, words: int = 10) -> str:

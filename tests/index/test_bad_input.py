@@ -93,11 +93,13 @@ class TestEachBadFile:
         assert _reason(result, corpus / "photo.txt") == "binary file, not text"
         assert len(result.skipped) == 1
 
-    def test_invalid_utf8(self, corpus):
+    def test_latin1_is_decoded_and_named(self, corpus):
         (corpus / "latin1.txt").write_bytes("Café opens\n\nThe café on the square opened on Monday.".encode("latin-1"))
         result = self._load(corpus)
-        assert _reason(result, corpus / "latin1.txt") == "not valid UTF-8 (byte 3)"
-        assert len(result.skipped) == 1
+        [cafe] = [d for d in result.documents if d.doc_id == "latin1.txt"]
+        assert cafe.text == "The café on the square opened on Monday."
+        assert [str(n) for n in result.notes] == [f"{corpus / 'latin1.txt'}: decoded as cp1252 (not UTF-8)"]
+        assert result.skipped == []
 
     def test_a_50_mb_text_file(self, corpus):
         big = corpus / "huge.txt"
@@ -303,3 +305,132 @@ def test_everything_bad_at_once_is_summarised_once_each(
     assert f"skipped {len(expected)}: " in text
     for skipped in summary.skipped:
         assert text.count(f"{skipped.name}: ") == 1
+
+
+BODY_11 = "The harbour reopened on Monday after storm repairs.\n\nFishing boats returned to the quay by noon."
+
+
+class TestEncodings:
+    """Issue 11: text in UTF-16/32 with a byte-order mark, or in a legacy encoding, is read, and named."""
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+    def test_a_byte_order_mark_says_how_to_read_the_file(self, tmp_path, encoding):
+        raw = ("Harbour reopens\n\n" + BODY_11).encode(encoding)
+        if encoding == "utf-16-be":
+            raw = b"\xfe\xff" + raw
+        (tmp_path / "a.txt").write_bytes(raw)
+        result = load_corpus([tmp_path])
+        [document] = result.documents
+        assert (document.title, document.text) == ("Harbour reopens", BODY_11)
+        assert result.skipped == [] and result.notes == []
+
+    def test_a_utf16_jsonl_file(self, tmp_path):
+        lines = [json.dumps({"id": f"r{n}", "text": BODY_11}, ensure_ascii=False) for n in (1, 2)]
+        (tmp_path / "feed.jsonl").write_bytes("\n".join(lines).encode("utf-16"))
+        result = load_corpus([tmp_path])
+        assert [d.doc_id for d in result.documents] == ["r1", "r2"]
+        assert result.skipped == []
+
+    def test_cyrillic_in_cp1251(self, tmp_path):
+        text = "Новости дня\n\nМэр города открыл новый мост через реку в понедельник утром."
+        (tmp_path / "ru.txt").write_bytes(text.encode("cp1251"))
+        result = load_corpus([tmp_path])
+        assert result.documents[0].text == "Мэр города открыл новый мост через реку в понедельник утром."
+        assert [n.note for n in result.notes] == ["decoded as cp1251 (not UTF-8)"]
+
+    def test_a_latin1_jsonl_line_is_decoded_and_named(self, tmp_path):
+        good = json.dumps({"id": "a", "text": BODY_11}).encode()
+        latin = json.dumps({"id": "b", "text": "The café on the square opened on Monday."}, ensure_ascii=False).encode("latin-1")
+        (tmp_path / "feed.jsonl").write_bytes(good + b"\n" + latin + b"\n")
+        result = load_corpus([tmp_path])
+        assert [d.text for d in result.documents][1] == "The café on the square opened on Monday."
+        assert [str(n) for n in result.notes] == [f"{tmp_path / 'feed.jsonl'}:2: decoded as cp1252 (not UTF-8)"]
+
+
+class TestJsonlFieldTypes:
+    """Issue 11: a field of the wrong type refuses its record with a line; an int id is converted."""
+
+    def _load(self, tmp_path: Path, *records: dict[str, object]) -> LoadResult:
+        (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+        return load_corpus([tmp_path])
+
+    def test_an_integer_id_becomes_its_digits(self, tmp_path):
+        result = self._load(tmp_path, {"id": 12, "text": BODY_11})
+        assert [d.doc_id for d in result.documents] == ["12"]
+
+    @pytest.mark.parametrize(("record", "reason"), [
+        ({"id": ["list", "id"], "text": BODY_11}, "id must be a string or an integer, not a list"),
+        ({"id": True, "text": BODY_11}, "id must be a string or an integer, not true/false"),
+        ({"id": 1.5, "text": BODY_11}, "id must be a string or an integer, not a number"),
+        ({"text": ["a", "b"]}, "text must be a string, not a list"),
+        ({"text": BODY_11, "title": {"en": "x"}}, "title must be a string, not an object"),
+        ({"text": BODY_11, "date": 20260101}, "date must be a string, not a number"),
+    ])
+    def test_a_wrong_type_is_refused_and_named(self, tmp_path, record, reason):
+        result = self._load(tmp_path, record)
+        assert result.documents == []
+        assert [(s.name, s.reason) for s in result.skipped] == [(f"{tmp_path / 'feed.jsonl'}:1", reason)]
+
+    @pytest.mark.parametrize("value", ["yesterday", "2026-13-45"])
+    def test_a_bad_date_is_named_and_the_article_kept(self, tmp_path, value):
+        result = self._load(tmp_path, {"id": "a", "text": BODY_11, "date": value})
+        assert [d.date for d in result.documents] == [""]
+        assert [n.note for n in result.notes] == [f"date {value!r} is not a date (indexed without one)"]
+
+    def test_a_bad_date_in_front_matter_is_named(self, tmp_path):
+        (tmp_path / "a.md").write_text("---\ntitle: Harbour\ndate: someday\n---\n" + BODY_11)
+        result = load_corpus([tmp_path])
+        assert [n.note for n in result.notes] == ["date 'someday' is not a date (indexed without one)"]
+
+
+class TestControlCharacters:
+    """Issue 11: NUL and bidirectional controls never reach indexed or quoted text."""
+
+    CONTROLS = "\x00\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+    def test_removed_from_jsonl_text_and_title(self, tmp_path):
+        text = "The harbour\u202e reopened\x00 on Monday after storm repairs.\u2066 Boats returned."
+        (tmp_path / "feed.jsonl").write_text(json.dumps({"id": "a", "title": "Harbour\u202e news", "text": text}))
+        [document] = load_corpus([tmp_path]).documents
+        assert document.text == "The harbour reopened on Monday after storm repairs. Boats returned."
+        assert document.title == "Harbour news"
+
+    def test_removed_from_a_text_file_and_its_sentences(self, tmp_path):
+        from newsbot.index.sentences import split_sentences
+
+        noisy = " ".join(f"{c}{w}" for c, w in zip(self.CONTROLS, ["The", "harbour", "reopened", "on", "Monday", "after", "the", "long", "storm", "repairs", "ended", "."], strict=False))
+        (tmp_path / "a.txt").write_bytes(f"Harbour\n\n{noisy} Boats returned.".encode())
+        [document] = load_corpus([tmp_path]).documents
+        assert not set(self.CONTROLS) & set(document.text)
+        assert all(not set(self.CONTROLS) & set(s.text) for s in split_sentences(document.text))
+
+
+class TestSymlinksOutOfTheCorpus:
+    """Issue 11: a link that leaves the corpus directory is named, not followed."""
+
+    def test_a_file_and_a_directory_outside_are_not_read(self, tmp_path):
+        corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+        corpus.mkdir(), outside.mkdir()
+        (corpus / "a.txt").write_text("Harbour reopens\n\n" + BODY_11)
+        (outside / "secret.txt").write_text("Secret plans\n\nThe launch codes are kept in the blue folder.")
+        os.symlink(outside / "secret.txt", corpus / "secret.txt")
+        os.symlink(outside, corpus / "more")
+        os.symlink("a.txt", corpus / "alias.txt")  # inside: followed (and read once)
+        result = load_corpus([corpus])
+        assert [d.doc_id for d in result.documents] == ["a.txt"]
+        reasons = {Path(s.name).name: s.reason for s in result.skipped}
+        outside_reason = "symlink out of the corpus directory (not followed)"
+        assert reasons == {"more": outside_reason, "secret.txt": outside_reason, "alias.txt": reasons["alias.txt"]}
+        assert "same file as" in reasons["alias.txt"]
+
+    def test_the_summary_names_them_relative_to_the_corpus(self, tmp_path, fake_embedder):
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        (corpus / "a.txt").write_text("Harbour reopens\n\n" + BODY_11)
+        (corpus / "b.txt").write_bytes("Café\n\nThe café on the square opened on Monday.".encode("latin-1"))
+        os.symlink("/etc/hostname", corpus / "host.txt")
+        summary = build_index([corpus], tmp_path / "index", fake_embedder)
+        text = summary.describe(relative_to=[corpus])
+        assert "host.txt: symlink out of the corpus directory (not followed)" in text
+        assert "notes on 1: b.txt: decoded as cp1252 (not UTF-8)" in text
+        assert str(tmp_path) not in text
