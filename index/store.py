@@ -237,23 +237,30 @@ def write(directory: Path, data: IndexData) -> Path:
         stale.unlink(missing_ok=True)
     generation_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     tmp = directory / f"tmp-{generation_id}"
-    tmp.mkdir()
-    with (tmp / "documents.jsonl").open("w", encoding="utf-8") as handle:
-        for document, digest in zip(data.documents, data.doc_hashes, strict=True):
-            handle.write(json.dumps({**asdict(document), "hash": digest}, ensure_ascii=False) + "\n")
-    np.save(tmp / "sentences.npy", np.asarray(data.sentences, dtype=np.int64))
-    np.save(tmp / "chunks.npy", np.asarray(data.chunks, dtype=np.int64))
-    np.save(tmp / "chunk_vectors.npy", np.asarray(data.chunk_vectors, dtype=np.float32))
-    np.save(tmp / "sentence_vectors.npy", np.asarray(data.sentence_vectors, dtype=np.float32))
-    faiss.write_index(data.faiss, str(tmp / "faiss.index"))
-    data.lexical.save(tmp)
-    sizes = {name: (tmp / name).stat().st_size for name in _FILES}
-    sizes.update({f"bm25/{p.name}": p.stat().st_size for p in (tmp / "bm25").iterdir()})
-    manifest = Manifest(**{**asdict(data.manifest), "file_sizes": sizes, "created": time.time()})
-    (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
-    _fsync_tree(tmp)
     final = directory / f"gen-{generation_id}"
-    os.rename(tmp, final)
+    try:
+        tmp.mkdir()
+        with (tmp / "documents.jsonl").open("w", encoding="utf-8") as handle:
+            for document, digest in zip(data.documents, data.doc_hashes, strict=True):
+                handle.write(json.dumps({**asdict(document), "hash": digest}, ensure_ascii=False) + "\n")
+        np.save(tmp / "sentences.npy", np.asarray(data.sentences, dtype=np.int64))
+        np.save(tmp / "chunks.npy", np.asarray(data.chunks, dtype=np.int64))
+        np.save(tmp / "chunk_vectors.npy", np.asarray(data.chunk_vectors, dtype=np.float32))
+        np.save(tmp / "sentence_vectors.npy", np.asarray(data.sentence_vectors, dtype=np.float32))
+        faiss.write_index(data.faiss, str(tmp / "faiss.index"))
+        data.lexical.save(tmp)
+        sizes = {name: (tmp / name).stat().st_size for name in _FILES}
+        sizes.update({f"bm25/{p.name}": p.stat().st_size for p in (tmp / "bm25").iterdir()})
+        manifest = Manifest(**{**asdict(data.manifest), "file_sizes": sizes, "created": time.time()})
+        (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))
+        _fsync_tree(tmp)
+        os.rename(tmp, final)
+    except (OSError, RuntimeError) as error:  # faiss reports a full disk as a RuntimeError
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IndexWriteFailed(_write_failure(directory, data, error)) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     link_tmp = directory / f".current-{generation_id}"
     os.symlink(final.name, link_tmp)
     previous = current_path(directory).resolve() if current_path(directory).is_symlink() else None
@@ -266,6 +273,25 @@ def write(directory: Path, data: IndexData) -> Path:
     data.manifest = manifest
     data.path = final
     return final
+
+
+class IndexWriteFailed(IndexError_):
+    """The new generation could not be written (a full disk, say); the old index is kept."""
+
+
+def _write_failure(directory: Path, data: IndexData, error: BaseException) -> str:
+    """One line: why the write failed, that nothing was lost, and how much space a build needs."""
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error)
+    else:
+        text = str(error)
+        reason = next((m for m in ("No space left on device", "Disk quota exceeded", "Read-only file system",
+                                   "Permission denied") if m in text), text.strip().splitlines()[-1][:200] if text.strip() else type(error).__name__)
+    arrays = (data.sentences, data.chunks, data.chunk_vectors, data.sentence_vectors)
+    # The vectors twice (the .npy files and FAISS's copy), plus text and BM25: a safe upper bound.
+    needed = 2 * sum(np.asarray(a).nbytes for a in arrays) + 2 * sum(len(d.text) for d in data.documents)
+    return (f"cannot write the index in {directory}: {reason}; the old index is kept. "
+            f"A rebuild needs about {needed / 2**20:.0f} MB free there.")
 
 
 def _fsync_tree(root: Path) -> None:

@@ -281,3 +281,51 @@ class TestIndexOfAnotherModel:
         summary = engine.ensure_index()
         assert summary is not None and summary.embedded_chunks == summary.chunks
         assert engine.ensure_index() is None  # now current: loaded, not rebuilt
+
+
+class TestFullDisk:
+    """Issue 11: a full disk while writing is one line; the old index is kept, the temp folder removed."""
+
+    @staticmethod
+    def _full(*args: object, **kwargs: object) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    @staticmethod
+    def _faiss_full(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Error in faiss::FileIOWriter::operator()(const void*, size_t, size_t) at\n"
+                           "  /project/faiss/faiss/impl/io.cpp:98: Error: 'ret == (n)' failed: write error: No space left on device")
+
+    @pytest.mark.parametrize("where", ["numpy", "faiss", "lexical"])
+    def test_one_line_old_index_kept_no_temp_folder(self, where, index_dir, corpus_dir, fake_embedder, monkeypatch):
+        before = _generation(index_dir)
+        if where == "numpy":
+            monkeypatch.setattr(store.np, "save", self._full)
+        elif where == "faiss":
+            monkeypatch.setattr(faiss, "write_index", self._faiss_full)
+        else:
+            monkeypatch.setattr(store.LexicalIndex, "save", self._full)
+        (corpus_dir / "more.txt").write_text("Ferry news\n\nThe ferry returned to the harbour on Tuesday.")
+        with pytest.raises(store.IndexWriteFailed) as failure:
+            build_index([corpus_dir], index_dir, fake_embedder)
+        message = str(failure.value)
+        assert "\n" not in message
+        assert "No space left on device; the old index is kept. A rebuild needs about" in message
+        assert _generation(index_dir) == before
+        assert store.load(index_dir).manifest.documents == 3
+        assert list(index_dir.glob("tmp-*")) == []
+
+    def test_the_cli_prints_one_line(self, tmp_path, corpus_dir):
+        script = (
+            "import errno, sys, numpy\n"
+            "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+            "numpy.save = full\n"
+            "from newsbot.cli.main import main\n"
+            f"sys.exit(main(['index', {str(corpus_dir)!r}, '--index-dir', {str(tmp_path / 'ix')!r}]))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=REPO)
+        assert done.returncode != 0
+        lines = [line for line in done.stderr.splitlines() if "Traceback" in line or "No space left" in line]
+        assert len(lines) == 1 and "Traceback" not in lines[0], done.stderr
+        assert list((tmp_path / "ix").glob("tmp-*")) == []
