@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from newsbot.bot.conversation import Conversations
 from newsbot.bot.feedback import FeedbackStore
 from newsbot.bot.settings import Settings
 from newsbot.index.types import Answer, Document
@@ -27,7 +28,7 @@ T = TypeVar("T")
 class AnswerEngine(Protocol):
     """The part of `index.engine.Engine` the bot uses (a fake with the same shape serves the tests)."""
 
-    def answer(self, question: str, k: int = ...) -> Answer: ...
+    def answer(self, question: str, k: int = ..., within: Collection[str] | None = ...) -> Answer: ...
     def reindex(self, paths: Any = ..., progress: Any = ...) -> Any: ...
     def ensure_index(self, progress: Any = ...) -> Any: ...
     def warm_up(self) -> None: ...
@@ -80,6 +81,7 @@ class Services:
     rebuild_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-reindex"))
     rebuilding: bool = False  # set on the event loop before a rebuild starts, so two cannot race
     pending: int = 0  # questions waiting for or in the worker pool (changed on the event loop only)
+    conversations: Conversations = field(default_factory=Conversations)  # what each answer answered, for follow-ups
 
     @classmethod
     def create(cls, settings: Settings, engine: AnswerEngine) -> Services:
@@ -96,10 +98,11 @@ class Services:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(function, *args, **kwargs))
 
-    async def answer(self, question: str) -> Answer:
+    async def answer(self, question: str, within: Collection[str] | None = None) -> Answer:
+        """Answer on the worker pool; `within`: only from the articles with these doc_ids."""
         self.pending += 1
         try:
-            return await self.in_pool(self.engine.answer, question, k=self.settings.answer_k)
+            return await self.in_pool(self.engine.answer, question, k=self.settings.answer_k, within=within)
         finally:
             self.pending -= 1
 

@@ -5,7 +5,9 @@ sections (a blockquote of cited sentences, the sources); each line of a section 
 HTML on its own, so a message can end after any line, and a section cut in two is closed in
 one message and reopened in the next. Splits fall between sentences or sources; only a single
 line too long for a message is cut, at a space, from its plain text before escaping, so a cut
-never lands inside a tag or an entity.
+never lands inside a tag or an entity. The words of a quoted sentence that answer the question
+(`CitedSentence.highlights`) are bold: spans of the plain text, so a cut through one closes the
+bold in one part and opens it again in the next.
 """
 
 from __future__ import annotations
@@ -31,16 +33,26 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+Span = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class Line:
-    """Plain `text`, optionally in one `tag`, then `suffix` (balanced HTML, such as a [n] marker)."""
+    """Plain `text` with `bold` spans of it, optionally in one `tag`, then `suffix` (balanced HTML,
+    such as a [n] marker)."""
 
     text: str
     tag: str = ""
     suffix: str = ""
+    bold: tuple[Span, ...] = ()
 
     def html(self) -> str:
-        body = escape(self.text)
+        pieces, position = [], 0
+        for start, end in self.bold:
+            pieces.append(escape(self.text[position:start]))
+            pieces.append(f"<b>{escape(self.text[start:end])}</b>")
+            position = end
+        body = "".join(pieces) + escape(self.text[position:])
         if self.tag:
             body = f"<{self.tag}>{body}</{self.tag}>"
         return body + self.suffix
@@ -66,9 +78,21 @@ def answer_sections(answer: Answer) -> list[Section]:
     """The cited sentences (quoted, with [n] markers), then the sources; or 'not found' with a hint."""
     if not answer.answered or not answer.sentences:
         return [Section((Line(NOT_FOUND, "b"), Line(NOT_FOUND_HINT)))]
-    quotes = tuple(Line(sentence.text, suffix=f" <b>[{sentence.source_number}]</b>") for sentence in answer.sentences)
+    quotes = tuple(
+        Line(sentence.text, suffix=f" <b>[{sentence.source_number}]</b>", bold=_valid_spans(sentence.highlights, len(sentence.text)))
+        for sentence in answer.sentences
+    )
     sources = (Line("Sources", "b"), *(Line(source_line(source)) for source in answer.sources))
     return [Section(quotes, "blockquote"), Section(sources)]
+
+
+def _valid_spans(spans: Iterable[Span], length: int) -> tuple[Span, ...]:
+    """Non-empty spans inside the text, in order and not overlapping (a bad span is dropped, never sent)."""
+    kept: list[Span] = []
+    for start, end in sorted(spans):
+        if 0 <= start < end <= length and (not kept or start >= kept[-1][1]):
+            kept.append((start, end))
+    return tuple(kept)
 
 
 def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -127,29 +151,40 @@ def _fitting_lines(section: Section, limit: int) -> Iterable[Line]:
             yield line
             continue
         room = limit - overhead - telegram_length(Line("", line.tag, line.suffix).html())
-        parts = list(_cut(line.text, room))
+        parts = list(_cut(line, room))
         for number, part in enumerate(parts):
-            yield Line(part, line.tag, line.suffix if number == len(parts) - 1 else "")
+            yield Line(part.text, line.tag, line.suffix if number == len(parts) - 1 else "", part.bold)
 
 
-def _cut(text: str, room: int) -> Iterable[str]:
-    """Pieces of `text` whose escaped length fits in `room`, cut at the last space that allows it."""
-    while telegram_length(escape(text)) > room:
-        end = _longest_prefix(text, room)
-        space = text.rfind(" ", 0, end)
-        cut = space if space > 0 else end
-        yield text[:cut]
-        text = text[cut:].lstrip(" ")
-    if text:
-        yield text
+def _cut(line: Line, room: int) -> Iterable[Line]:
+    """Pieces of the line (its bold spans cut with it) whose HTML fits in `room`, each cut at the
+    last space that allows it."""
+    text = line.text
+    position = 0  # where the rest of the line starts in `line.text`
+    while telegram_length(_piece(line, position, len(text)).html()) > room:
+        end = _longest_prefix(line, position, room)
+        space = text.rfind(" ", position, end)
+        cut = space if space > position else end
+        yield _piece(line, position, cut)
+        position = cut
+        while position < len(text) and text[position] == " ":
+            position += 1
+    if position < len(text):
+        yield _piece(line, position, len(text))
 
 
-def _longest_prefix(text: str, room: int) -> int:
-    """The largest n such that escape(text[:n]) fits in `room` (at least 1)."""
-    low, high = 1, len(text)
+def _piece(line: Line, start: int, end: int) -> Line:
+    """line.text[start:end] with the parts of the bold spans that fall in it (no tag, no suffix)."""
+    bold = tuple((max(s, start) - start, min(e, end) - start) for s, e in line.bold if s < end and e > start)
+    return Line(line.text[start:end], bold=bold)
+
+
+def _longest_prefix(line: Line, start: int, room: int) -> int:
+    """The largest n > start such that the piece line.text[start:n] fits in `room` (at least start + 1)."""
+    low, high = start + 1, len(line.text)
     while low < high:
         middle = (low + high + 1) // 2
-        if telegram_length(escape(text[:middle])) <= room:
+        if telegram_length(_piece(line, start, middle).html()) <= room:
             low = middle
         else:
             high = middle - 1

@@ -51,6 +51,11 @@ _DEMONYMS = _word_set(
     saudi scottish spanish swedish swiss syrian taiwanese thai turkish ukrainian vietnamese
     welsh western eastern northern southern"""
 )
+# After a sentence's first word, what makes it a name: "Sigal, director of…", "Sigal told reporters…".
+_SAYS = re.compile(
+    r",|\s(?:also\s)?(?:said|says|told|tells|added|adds|wrote|writes|argued|argues|explained|noted|stated|warned|"
+    r"announced|asked|replied|insisted|claimed|confirmed|denied)\b"
+)
 _PLACE_PREPOSITIONS = _word_set("in at near from across outside inside into throughout around")
 
 _SMALL_NUMBERS = (
@@ -139,6 +144,8 @@ def _person_spans(sentence: str, asked: set[str], institutions: bool) -> list[Sp
             continue
         if any(word in asked for word in words if word not in _CONNECTORS):
             continue  # the person or place the question is about is not its answer
+        if len(words) == 1 and not sentence[:start].strip(" “\"'‘(") and not _SAYS.match(sentence, end):
+            continue  # "Trade ministers attended…": capitalized for starting the sentence; "Sigal told…" is a name
         names.append((start, end))
     # A lone capitalized word ("Sigal", "Pyongyang") is a name only where no full name is cited.
     full = [span for span in names if len(_words_of(sentence[span[0] : span[1]])) > 1]

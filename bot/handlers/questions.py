@@ -1,15 +1,23 @@
-"""Questions: /start, /help, /ask, and any text in a private chat; `answer_question` answers them all."""
+"""Questions: /start, /help, /ask, and any text in a private chat; `answer_question` answers them all.
+
+A question that replies to one of the bot's answers is a follow-up: made self-contained against
+the thread it replies in (`index.followup`) and answered from the articles that answer cited; if
+they don't answer it, from all the articles, as any other question.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
+from newsbot.bot.conversation import Context
 from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
 from newsbot.bot.handlers.replies import reply, showing_typing
 from newsbot.bot.questionlog import QuestionLog
 from newsbot.bot.services import Services, services
 from newsbot.bot.telegram_html import escape, render_answer
+from newsbot.index.followup import Thread, resolve
+from newsbot.index.types import Answer
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -118,18 +126,41 @@ async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message:
                 await reply(message, f"One question at a time, please: try again in {wait:.0f} s.")
             return
     entry.queued = shared.pending
+    replied_to = _replied_context(shared, message)
+    thread = resolve(question, replied_to.thread if replied_to else None)
     async with showing_typing(context.bot, message.chat_id):
-        answer = await shared.answer(question)
+        answer = await _answer_in_thread(shared, thread, replied_to)
     entry.engine_ms, entry.generation = answer.latency_ms, answer.generation
     entry.question_id = await asyncio.to_thread(
         shared.feedback.record_question, question, message.chat.type, answer.answered, answer.latency_ms
     )
     parts = render_answer(answer)
+    sent = []
     for number, part in enumerate(parts):
         last = number == len(parts) - 1
-        await reply(message, part, keyboard=feedback_keyboard(entry.question_id) if last else None, quote=number == 0)
+        sent.append(await reply(message, part, keyboard=feedback_keyboard(entry.question_id) if last else None, quote=number == 0))
         entry.parts += 1
     entry.outcome = "answered" if answer.answered else "not_found"
+    if answer.answered and answer.sources:
+        shared.conversations.remember(message.chat_id, (m.message_id for m in sent), thread,
+                                      (source.doc_id for source in answer.sources))
+
+
+def _replied_context(shared: Services, message: Message) -> Context | None:
+    """The context of the bot's answer that `message` replies to, if it replies to one the bot remembers."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != message.get_bot().id:
+        return None
+    return shared.conversations.recall(message.chat_id, replied.message_id)
+
+
+async def _answer_in_thread(shared: Services, thread: Thread, replied_to: Context | None) -> Answer:
+    """A follow-up from the articles its thread cited first; then, or otherwise, from all of them."""
+    if replied_to is not None and replied_to.doc_ids:
+        answer = await shared.answer(thread.question, within=replied_to.doc_ids)
+        if answer.answered:
+            return answer
+    return await shared.answer(thread.question)
 
 
 def feedback_keyboard(question_id: int) -> InlineKeyboardMarkup:

@@ -6,7 +6,10 @@ sentence that shares the most words (of four letters or more) with it. Hooks for
 questions containing a word, `answer_seconds` makes every answer take that long (blocking, as
 the real engine's embedding does), and a question containing "explode" raises.
 
-What it saw, for assertions: `questions`; `answered` (one `Answered` per answer, in the order
+Answers carry answer spans (`index.highlight.add_highlights`), as the real engine's do.
+
+What it saw, for assertions: `questions`; `within` (the doc_ids each question was restricted
+to, None for all articles, in the order of `questions`); `answered` (one `Answered` per answer, in the order
 each took its snapshot of the index: its generation and the thread it ran on); `peak_active`
 (the most answers computed at once).
 """
@@ -16,12 +19,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsbot.index.build import BuildSummary
 from newsbot.index.engine import EngineStats
+from newsbot.index.highlight import add_highlights
 from newsbot.index.store import IndexError_, ReindexRunning
 from newsbot.index.types import Answer, CitedSentence, Document, SourceRef
 
@@ -43,6 +47,7 @@ class FakeEngine:
         self.index_dir = index_dir
         self.generation = 0
         self.questions: list[str] = []
+        self.within: list[tuple[str, ...] | None] = []
         self.rebuild_gate: threading.Event | None = None
         self.rebuild_step_seconds = 0.0
         self.slow: dict[str, threading.Event] = {}
@@ -98,19 +103,21 @@ class FakeEngine:
         finally:
             self._reindex_lock.release()
 
-    def answer(self, question: str, k: int = 4, since: object = None, until: object = None) -> Answer:
+    def answer(self, question: str, k: int = 4, since: object = None, until: object = None,
+               within: Collection[str] | None = None) -> Answer:
         started = time.perf_counter()
         with self._lock:
             self.questions.append(question)
+            self.within.append(None if within is None else tuple(sorted(within)))
             self.active += 1
             self.peak_active = max(self.peak_active, self.active)
         try:
-            return self._answer(question, started)
+            return add_highlights(self._answer(question, started, within))
         finally:
             with self._lock:
                 self.active -= 1
 
-    def _answer(self, question: str, started: float) -> Answer:
+    def _answer(self, question: str, started: float, within: Collection[str] | None) -> Answer:
         if "explode" in question:
             raise RuntimeError("the fake engine was asked to explode")
         for word, gate in self.slow.items():
@@ -119,6 +126,8 @@ class FakeEngine:
         time.sleep(self.answer_seconds)
         with self._lock:  # one snapshot of the index for the whole answer, as the real engine takes
             documents, generation = list(self._documents), f"gen-{self.generation}"
+            if within is not None:
+                documents = [d for d in documents if d.doc_id in within]
             self.answered.append(Answered(question, generation, threading.current_thread().name))
         words = set(_WORD.findall(question.lower())) - STOPWORDS
         scored = [

@@ -96,3 +96,10 @@ class TestAddHighlights:
     def test_a_declined_answer_is_unchanged(self):
         answer = Answer("Who?", False, reason="weak evidence")
         assert add_highlights(answer) is answer
+
+
+class TestSentenceStart:
+    def test_a_capitalized_first_word_is_no_name_unless_it_speaks_or_is_described(self):
+        sentence = "Trade ministers from six countries attended the Kuala Lumpur talks on Tuesday."
+        assert shown("Who attended the Kuala Lumpur talks?", sentence) == []
+        assert shown("Who led the talks?", "Sigal, a veteran negotiator, led the talks.") == ["Sigal"]
