@@ -20,6 +20,7 @@ from newsbot.bot.telegram_html import escape
 from newsbot.bot.uploads import UploadRefused, check_upload, save
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("reindex", reindex, filters=NEW_MESSAGE))
     application.add_handler(CommandHandler("stats", stats, filters=NEW_MESSAGE))
     application.add_handler(CommandHandler("sources", sources, filters=NEW_MESSAGE))
-    application.add_handler(CallbackQueryHandler(sources_page, pattern=r"^src:\d+$"))
+    application.add_handler(CallbackQueryHandler(sources_page, pattern=r"^src:\d{1,9}$"))
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.Document.ALL, upload))
 
 
@@ -125,6 +126,11 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"Asked: {counts.questions} · answered: {counts.answered} · not found: {counts.not_found}",
         f"Feedback: 👍 {counts.helpful} helpful · 👎 {counts.not_helpful} not helpful",
     ]
+    if not counts.readable:
+        lines.append("⚠️ The feedback database cannot be read; see the bot's log.")
+    if counts.write_failures:
+        lines.append(f"⚠️ Not stored since the start: {counts.write_failures} (the feedback database cannot be written; "
+                     "answers go on; see the bot's log)")
     await reply(update.effective_message, "\n".join(lines))
 
 
@@ -145,7 +151,12 @@ async def sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert query is not None and query.data is not None
     text, keyboard = await _sources_page(context, int(query.data.split(":")[1]))
     await query.answer()
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+    except BadRequest as error:
+        # "Next" pressed twice: the second edit would change nothing, and Telegram says so.
+        if "not modified" not in str(error).lower():
+            raise
 
 
 async def _sources_page(context: ContextTypes.DEFAULT_TYPE, page: int) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -1,19 +1,29 @@
-"""Feedback: the helpful / not helpful buttons under each answer."""
+"""Feedback: the helpful / not helpful buttons under each answer, and every other button press.
+
+Telegram keeps a user's client spinning until a callback query is answered, so each one is:
+a vote is stored (or refused as too old), and data no handler knows, forged or from an old
+version of the bot, gets a short notice from `unknown_button`, registered after all others.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
 
+from newsbot.bot.feedback import FeedbackUnavailable
 from newsbot.bot.services import services
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-VOTE = re.compile(r"^fb:(\d+):([+-])$")
+# Twenty digits hold any SQLite id; longer is forged and goes to `unknown_button`.
+VOTE = re.compile(r"^fb:(\d{1,20}):([+-])$")
+UNKNOWN_BUTTON = "That button does not work any more."
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(vote, pattern=VOTE))
+    # Last of all callback handlers in the default group: the first matching handler wins.
+    application.add_handler(CallbackQueryHandler(unknown_button))
 
 
 async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,5 +33,16 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     match = VOTE.match(query.data)
     assert match is not None
     helpful = match.group(2) == "+"
-    stored = await asyncio.to_thread(services(context).feedback.record_vote, int(match.group(1)), query.from_user.id, helpful)
+    try:
+        stored = await asyncio.to_thread(services(context).feedback.record_vote, int(match.group(1)), query.from_user.id, helpful)
+    except FeedbackUnavailable:
+        await query.answer("Sorry, your vote could not be saved just now.")
+        return
     await query.answer("Thanks for your feedback!" if stored else "That answer is too old to rate.")
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button press no other handler takes, so that the user's client stops waiting."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(UNKNOWN_BUTTON)
