@@ -11,9 +11,11 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from newsbot.index.config import ConfigError, EngineConfig
 
 # Telegram tokens look like "123456789:AAF…" (digits, a colon, 35 url-safe characters).
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,60}$")
@@ -74,7 +76,8 @@ class Settings:
     max_question_chars: int = 500
     max_upload_bytes: int = 5 * 1024 * 1024
     progress_interval: float = 2.0  # seconds between two edits of a /reindex status message
-    answer_k: int = 4
+    # The engine's configuration (backend, cache, pipeline), read from the same environment.
+    engine: EngineConfig = field(default_factory=EngineConfig)
     log_questions: bool = False  # put the question's text in its log line (off: the text is the user's)
     # Talking to Telegram. The flood limits are Telegram's (30 messages a second, 20 a minute in a
     # group); tests and benchmarks against a fake server raise them. See bot/delivery.py for retries.
@@ -83,6 +86,15 @@ class Settings:
     group_rate_per_minute: float = 20.0  # 0: no per-group limit
     send_attempts: int = 4  # tries of a request that surely did not take effect
     send_backoff: float = 0.5  # seconds before the first resend; doubled each time
+    # Feeds (bot/feeds.py): followed URLs, polled every `feed_interval` minutes; fetched articles are
+    # kept in `feeds_dir` (default: feeds/ in the upload directory, so inside the corpus).
+    feeds: tuple[str, ...] = ()
+    feed_interval: float = 15.0
+    feeds_dir: Path | None = None
+    feeds_allow_private: bool = False  # fetch private, loopback and link-local addresses too (tests)
+    feed_timeout: float = 15.0  # seconds per request phase
+    feed_max_bytes: int = 5 * 1024 * 1024  # one feed or page
+    feed_backoff: float = 60.0  # seconds before a failed feed is tried again; doubled each time
 
     def __post_init__(self) -> None:
         if self.workers <= 0:
@@ -99,6 +111,13 @@ class Settings:
             raise SettingsError(f"rate limits must be >= 0, got {self.rate_limit_per_second}/s and {self.group_rate_per_minute}/min")
         if self.send_attempts < 1 or self.send_backoff < 0:
             raise SettingsError(f"send_attempts must be >= 1 and send_backoff >= 0, got {self.send_attempts} and {self.send_backoff}")
+        if self.feed_interval <= 0:
+            raise SettingsError(f"NEWSBOT_FEED_INTERVAL must be > 0 minutes, got {self.feed_interval:g}")
+        if self.feed_timeout <= 0 or self.feed_max_bytes <= 0 or self.feed_backoff < 0:
+            raise SettingsError("feed_timeout and feed_max_bytes must be > 0 and feed_backoff >= 0")
+        bad = [url for url in self.feeds if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname]
+        if bad:
+            raise SettingsError(f"NEWSBOT_FEEDS must be http(s) URLs separated by spaces or commas, got {bad[0]!r}")
         if self.webhook_url is not None and urlsplit(self.webhook_url).scheme not in ("http", "https"):
             raise SettingsError(f"--webhook-url must be an http(s) URL, got {self.webhook_url!r}")
 
@@ -131,16 +150,29 @@ class Settings:
             "max_question_chars": _number(env, "NEWSBOT_MAX_QUESTION_CHARS", int, 500),
             "max_upload_bytes": int(_number(env, "NEWSBOT_MAX_UPLOAD_MB", float, 5.0) * 1024 * 1024),
             "log_questions": _flag(env, "NEWSBOT_LOG_QUESTIONS"),
+            "feeds": tuple(dict.fromkeys(env.get("NEWSBOT_FEEDS", "").replace(",", " ").split())),
+            "feed_interval": _number(env, "NEWSBOT_FEED_INTERVAL", float, 15.0),
+            "feeds_dir": _path(env.get("NEWSBOT_FEEDS_DIR")),
+            "feeds_allow_private": _flag(env, "NEWSBOT_FEEDS_ALLOW_PRIVATE"),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
+        try:
+            values["engine"] = EngineConfig.from_env(env, index_dir=values.get("index_dir"))
+        except ConfigError as error:
+            raise SettingsError(str(error)) from None
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.upload_dir is None:
             settings = replace(settings, upload_dir=settings.default_upload_dir())
         if not settings.corpus_paths:
             # The corpus shipped with newsbot; uploads stay off unless NEWSBOT_UPLOAD_DIR says where.
-            from newsbot.index.paths import default_corpus_paths
+            from newsbot.index.config import shipped_corpus_paths
 
-            settings = replace(settings, corpus_paths=tuple(default_corpus_paths()))
+            settings = replace(settings, corpus_paths=tuple(shipped_corpus_paths()))
+        if settings.feeds_dir is None and settings.upload_dir is not None:
+            settings = replace(settings, feeds_dir=settings.upload_dir / "feeds")
+        if settings.feeds and settings.feeds_dir is None:
+            raise SettingsError("NEWSBOT_FEEDS needs a directory for the fetched articles: set NEWSBOT_FEEDS_DIR, "
+                                "or NEWSBOT_CORPUS to a directory")
         if settings.webhook_url and settings.webhook_secret is None:
             # Telegram sends the secret back in a header on every request; without one configured,
             # a fresh random secret per start still keeps strangers from posting fake updates.
@@ -159,6 +191,8 @@ class Settings:
         paths = list(self.corpus_paths)
         if self.upload_dir is not None and not any(_inside(self.upload_dir, p) for p in paths):
             paths.append(self.upload_dir)
+        if self.feeds_dir is not None and not any(_inside(self.feeds_dir, p) for p in paths):
+            paths.append(self.feeds_dir)
         return paths
 
     def secrets(self) -> list[str]:

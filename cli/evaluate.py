@@ -12,7 +12,6 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from newsbot.cli.main import CliError
+from newsbot.index.config import EngineConfig
 
 RETRIEVAL_DEPTH = 20
 
@@ -56,33 +56,23 @@ def gold_doc_ids(row: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(i) for i in ids)
 
 
-def eval_index_dir(corpus_paths: Sequence[Path], backend: str) -> Path:
-    """The cached index of this corpus and backend: `<user cache>/newsbot/eval/<hash>`."""
-    key = "\n".join(sorted(str(p.resolve()) for p in corpus_paths)) + "\nbackend=" + backend
+def eval_index_dir(corpus_paths: Sequence[Path], config: EngineConfig) -> Path:
+    """The cached index of this corpus and backend: `<cache>/eval/<hash>`."""
+    key = "\n".join(sorted(str(p.resolve()) for p in corpus_paths)) + "\nbackend=" + config.backend
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    override = os.environ.get("NEWSBOT_CACHE_DIR")
-    if override:
-        return Path(override) / "eval" / digest
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("newsbot")) / "eval" / digest
+    return config.cache_root / "eval" / digest
 
 
 def ranked_doc_ids(engine: Any, question: str, k: int = RETRIEVAL_DEPTH) -> tuple[str, ...]:
     """The articles of the engine's top `k` chunks for `question`, best first, without repeats."""
-    from newsbot.index.lexical import terms
     from newsbot.index.metrics import dedupe
-    from newsbot.index.retrieve import search
 
     data = engine.data
-    question = " ".join(question.split())
-    vector = engine.embedder.encode_queries([question])[0]
-    hits = search(data, vector, terms(question), k, None, engine.fusion)
-    doc_of_chunk = data.chunks[:, 0]
-    return tuple(dedupe(data.documents[int(doc_of_chunk[h.chunk_id])].doc_id for h in hits))
+    hits = engine.search(question, k)
+    return tuple(dedupe(data.document(data.chunk(h.chunk_id).doc_index).doc_id for h in hits))
 
 
-def _remembering_embedder(backend: str) -> Any:
+def _remembering_embedder(config: EngineConfig) -> Any:
     """An Embedder that returns the previous vectors when asked for the same texts again.
 
     `Engine.answer` embeds the question (timed, as in real use); the retrieval metrics then reuse
@@ -101,7 +91,7 @@ def _remembering_embedder(backend: str) -> Any:
             self._last = (key, vectors)
             return vectors
 
-    return RememberingEmbedder(backend=backend)
+    return RememberingEmbedder(backend=config.backend, cache_dir=config.cache_dir)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,13 +116,13 @@ def run(args: argparse.Namespace) -> int:
     from newsbot.cli.commands import _quiet_libraries
 
     _quiet_libraries()
-    from newsbot.index.embed import backend_from_env
+    from newsbot.index.config import ConfigError
 
-    backend = args.backend or backend_from_env()
-    index_dir = args.index_dir or eval_index_dir(args.corpus, backend)
     try:
-        engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=_remembering_embedder(backend))
-    except (ValueError, FileNotFoundError) as error:
+        config = EngineConfig.from_env(backend=args.backend)
+        index_dir = args.index_dir or eval_index_dir(args.corpus, config)
+        engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=_remembering_embedder(config), config=config)
+    except (ConfigError, ValueError, FileNotFoundError) as error:
         raise CliError(str(error)) from None
     progress = TerminalProgress()
     started = time.perf_counter()
@@ -172,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         "unanswerable_files": [str(p) for p in args.unanswerable or []],
         "qrels_file": str(args.qrels) if args.qrels else None,
         "index_dir": str(index_dir),
-        "backend": backend,
+        "backend": config.backend,
         "k": DEFAULT_K,
         "seconds": round(time.perf_counter() - started, 2),
     }

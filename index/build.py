@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from newsbot.index import store
 from newsbot.index.chunking import ChunkSpec, chunk_sentences
-from newsbot.index.embed import MODEL_NAME, Embedder
+from newsbot.index.embed import Embedder
 from newsbot.index.lexical import LexicalIndex
 from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, Note, Skipped, corpus_files, load_corpus
 from newsbot.index.sentences import split_sentences
@@ -66,13 +66,6 @@ def document_hash(document: Document) -> str:
     return hashlib.sha256(json.dumps(asdict(document), sort_keys=True).encode()).hexdigest()
 
 
-def model_fingerprint(embedder: Embedder) -> str:
-    config = (embedder.model_path / "config.json").read_bytes()
-    weights = embedder.model_path / "model.safetensors"
-    size = weights.stat().st_size if weights.exists() else 0
-    return hashlib.sha256(config + str(size).encode()).hexdigest()[:16]
-
-
 def source_fingerprint(paths: Iterable[str | os.PathLike[str]]) -> str:
     """A hash of the corpus files' names and contents, to tell when a default index is stale.
 
@@ -102,8 +95,11 @@ def build_index(
     progress: Progress | None = None,
     spec: ChunkSpec = ChunkSpec(),
     faiss_kind: str = "auto",
+    pipeline: dict[str, object] | None = None,
 ) -> BuildSummary:
-    """Build the index of `paths` in `index_dir`, reusing vectors of unchanged articles."""
+    """Build the index of `paths` in `index_dir`, reusing vectors of unchanged articles.
+
+    `pipeline` (the answer pipeline's configuration) is recorded in the manifest."""
     import time
 
     if faiss_kind not in FAISS_KINDS:
@@ -120,7 +116,7 @@ def build_index(
             )
         documents = loaded.documents
         hashes = [document_hash(d) for d in documents]
-        fingerprint = model_fingerprint(embedder)
+        fingerprint = embedder.fingerprint
         previous = _reusable(index_dir, fingerprint, spec)
 
         sentence_rows: list[tuple[int, int, int]] = []
@@ -135,8 +131,8 @@ def build_index(
         sentences_arr = np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3)
         chunks_arr = np.asarray(chunk_rows, dtype=np.int64).reshape(-1, 3)
 
-        chunk_vectors = np.zeros((len(chunks_arr), 384), dtype=np.float32)
-        sentence_vectors = np.zeros((len(sentences_arr), 384), dtype=np.float32)
+        chunk_vectors = np.zeros((len(chunks_arr), embedder.dimension), dtype=np.float32)
+        sentence_vectors = np.zeros((len(sentences_arr), embedder.dimension), dtype=np.float32)
         to_embed = _reuse_vectors(previous, documents, hashes, sentences_arr, chunks_arr, chunk_vectors, sentence_vectors)
 
         texts, spans = [], []
@@ -172,8 +168,11 @@ def build_index(
         lexical = LexicalIndex.build([passage(documents, sentences_arr, row)[0] for row in chunks_arr])
         manifest = store.Manifest(
             format_version=store.FORMAT_VERSION,
-            model=MODEL_NAME,
+            model=embedder.model_name,
             model_fingerprint=fingerprint,
+            dimension=embedder.dimension,
+            model_path=str(embedder.model_path),
+            pipeline=pipeline or {},
             backend=embedder.backend,
             faiss_index=faiss_kind,
             chunk_words=spec.max_words,

@@ -20,24 +20,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from newsbot.index.config import BACKENDS, DEFAULT_BACKEND
 
-for _switch in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
-    os.environ.setdefault(_switch, "1")
-
-MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256
-DIMENSION = 384
-BACKENDS = ("torch", "onnx", "onnx-int8")
-# ONNX Runtime answers several times faster than torch on a busy CPU, in a process that never
-# imports torch; its int8 model (vectors within 0.99 cosine of torch's) moved no SQuAD dev metric
-# by more than 0.2 points and is 1.5x the fp32 speed, so it is the default (docs/BENCHMARKS.md).
-# "onnx" (fp32, the same vectors as torch) and "torch" stay selectable.
-DEFAULT_BACKEND = "onnx-int8"
 
 
-def backend_from_env() -> str:
-    """$NEWSBOT_BACKEND, or the default backend."""
-    return os.environ.get("NEWSBOT_BACKEND") or DEFAULT_BACKEND
+def model_fingerprint(model_path: Path) -> str:
+    """Identifies the weights: their config and file size (the index manifest records it)."""
+    import hashlib
+
+    config = (model_path / "config.json").read_bytes()
+    weights = model_path / "model.safetensors"
+    size = weights.stat().st_size if weights.exists() else 0
+    return hashlib.sha256(config + str(size).encode()).hexdigest()[:16]
 
 
 def default_model_path() -> Path:
@@ -70,7 +65,9 @@ class Embedder:
         backend: str = DEFAULT_BACKEND,
         batch_size: int = 32,
         threads: int | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
+        """`cache_dir` holds the one-time ONNX export (default: the per-user cache)."""
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if batch_size <= 0:
@@ -79,10 +76,33 @@ class Embedder:
         if not (self.model_path / "tokenizer.json").is_file():
             raise FileNotFoundError(f"no model at {self.model_path} (tokenizer.json missing)")
         self.backend = backend
+        self.cache_dir = cache_dir
         self.batch_size = batch_size
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._transformer: Transformer | None = None
         self._load_lock = threading.Lock()
+
+    @cached_property
+    def model_config(self) -> dict[str, Any]:
+        import json
+
+        loaded: dict[str, Any] = json.loads((self.model_path / "config.json").read_text(encoding="utf-8"))
+        return loaded
+
+    @property
+    def dimension(self) -> int:
+        """The vector size, read from the model's own config."""
+        return int(self.model_config["hidden_size"])
+
+    @property
+    def model_name(self) -> str:
+        """What the manifest records: the model's own name, else its directory's."""
+        name = self.model_config.get("_name_or_path") or self.model_path.name
+        return str(name).rstrip("/").split("/")[-1]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return model_fingerprint(self.model_path)
 
     @cached_property
     def tokenizer(self) -> Any:
@@ -107,7 +127,7 @@ class Embedder:
             return _TorchTransformer(self.model_path, self.threads)
         from newsbot.index.onnx_backend import OnnxTransformer
 
-        return OnnxTransformer(self.model_path, self.threads, quantized=self.backend == "onnx-int8")
+        return OnnxTransformer(self.model_path, self.threads, quantized=self.backend == "onnx-int8", cache_dir=self.cache_dir)
 
     def prepare(self) -> None:
         """Load the transformer now (the first use of an ONNX backend exports the model once)."""
@@ -116,7 +136,7 @@ class Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Return one normalised vector per text (mean pooling, as sentence-transformers does)."""
         encodings = self.tokenizer.encode_batch(list(texts))
-        vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for indices, states, masks in self._run(encodings):
             pooled = (states * masks[..., None]).sum(1) / np.maximum(masks.sum(1, keepdims=True), 1)
             vectors[indices] = pooled
@@ -130,8 +150,8 @@ class Embedder:
     ) -> PassageVectors:
         """Encode passages and the given character spans (sentences) inside each, in one pass."""
         encodings = self.tokenizer.encode_batch(list(texts))
-        passages = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        sentences: list[np.ndarray] = [np.zeros((len(s), DIMENSION), dtype=np.float32) for s in spans]
+        passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
         missing: list[tuple[int, int]] = []  # (passage, span) pairs cut off by truncation
         for indices, states, masks in self._run(encodings):
             pooled = (states * masks[..., None]).sum(1) / np.maximum(masks.sum(1, keepdims=True), 1)
@@ -176,7 +196,10 @@ class _TorchTransformer:
     def __init__(self, model_path: Path, threads: int) -> None:
         import torch
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         torch.set_num_threads(threads)
         self._torch = torch
         self._model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()

@@ -10,21 +10,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 from newsbot.index import store
-from newsbot.index.answer import SelectionParams, select
-from newsbot.index.build import BuildSummary, Progress, build_index, model_fingerprint, source_fingerprint
-from newsbot.index.embed import Embedder, backend_from_env
-from newsbot.index.lexical import terms
-from newsbot.index.paths import default_corpus_paths, default_index_dir
-from newsbot.index.retrieve import FusionWeights, search
-from newsbot.index.types import Answer, Document
+from newsbot.index.build import BuildSummary, Progress, build_index, source_fingerprint
+from newsbot.index.config import EngineConfig
+from newsbot.index.embed import Embedder
+from newsbot.index.pipeline import AnswerPipeline
+from newsbot.index.types import Answer, Document, Hit
 
-DEFAULT_K = 4
+DEFAULT_K = EngineConfig().pipeline.k
 
 
 @dataclass(frozen=True)
@@ -47,16 +45,17 @@ class Engine:
         index_dir: Path | str | None = None,
         corpus_paths: Sequence[Path | str] | None = None,
         embedder: Embedder | None = None,
-        params: SelectionParams = SelectionParams(),
-        fusion: FusionWeights = FusionWeights(),
-        faiss_kind: str = "auto",
+        config: EngineConfig | None = None,
+        pipeline: AnswerPipeline | None = None,
     ) -> None:
-        self.index_dir = Path(index_dir) if index_dir else default_index_dir()
-        self.corpus_paths = [Path(p) for p in corpus_paths] if corpus_paths else default_corpus_paths()
-        self.embedder = embedder or Embedder(backend=backend_from_env())
-        self.params = params
-        self.fusion = fusion
-        self.faiss_kind = faiss_kind
+        """`config` (default: read from the environment); `index_dir` and `corpus_paths` override it."""
+        config = config or EngineConfig.from_env()
+        self.config = config
+        self.index_dir = Path(index_dir) if index_dir else config.resolved_index_dir
+        self.corpus_paths = [Path(p) for p in corpus_paths] if corpus_paths else config.resolved_corpus_paths
+        self.embedder = embedder or Embedder(backend=config.backend, cache_dir=config.cache_dir)
+        self.pipeline = pipeline or AnswerPipeline(config.pipeline)
+        self.faiss_kind = config.faiss_index
         self._data: store.IndexData | None = None
         self._reindex_lock = threading.Lock()
         self._stats: EngineStats | None = None
@@ -66,7 +65,7 @@ class Engine:
     def load(self) -> Engine:
         """Load the index; raises store.IndexError_ with a message that says how to fix it."""
         _single_threaded_search()
-        self._data = store.load(self.index_dir, model_fingerprint=model_fingerprint(self.embedder))
+        self._data = store.load(self.index_dir, model_fingerprint=self.embedder.fingerprint)
         return self
 
     def ensure_index(self, progress: Progress | None = None) -> BuildSummary | None:
@@ -109,38 +108,31 @@ class Engine:
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         started = time.perf_counter()
-        question = " ".join(question.split())
         data = self.data  # one snapshot for the whole answer
-        if not question:
-            return Answer(question, False, reason="empty question")
-        query_vector = self.embedder.encode_queries([question])[0]
         allowed = self._date_mask(data, since, until)
         if within is not None:
             wanted = set(within)
-            keep = np.array([d.doc_id in wanted for d in data.documents], dtype=bool)[data.chunks[:, 0]]
+            keep = np.array([d.doc_id in wanted for d in data.documents], dtype=bool)[data.chunk_documents()]
             allowed = keep if allowed is None else allowed & keep
-        if allowed is not None and not allowed.any():
+        if allowed is not None and not allowed.any() and question.strip():
             reason = (
                 "none of those articles is in the index"
                 if within is not None and since is None and until is None
                 else "no article is dated in that range; undated articles are left out by a date filter"
             )
-            return Answer(question, False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
-        hits = search(data, query_vector, terms(question), k, allowed, self.fusion)
-        params = self.params if k == self.params.chunks else replace(self.params, chunks=k)
-        selection = select(data, question, query_vector, hits, params)
-        return Answer(
-            question=question,
-            answered=selection.answered,
-            sentences=selection.sentences,
-            sources=selection.sources,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            reason=selection.reason,
-            generation=data.generation,
-            confidence=selection.confidence,
-            evidence=selection.features,
-            hits=tuple(hits),
-        )
+            return Answer(" ".join(question.split()), False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
+        answer = self.pipeline.run(data, question, self._encode, k, allowed)
+        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
+
+    def search(self, question: str, k: int) -> tuple[Hit, ...]:
+        """The `k` best chunks for `question` by the pipeline's hybrid retrieval (for evaluation)."""
+        data = self.data
+        normalised = self.pipeline.normalise(question)
+        hits = self.pipeline.retrieve(data, normalised, self._encode(normalised.text), k, None)
+        return tuple(Hit(h.chunk_id, h.score, h.dense, h.lexical) for h in hits)
+
+    def _encode(self, text: str) -> np.ndarray:
+        return self.embedder.encode_queries([text])[0]
 
     @staticmethod
     def _date_mask(data: store.IndexData, since: date | None, until: date | None) -> np.ndarray | None:
@@ -149,7 +141,7 @@ class Engine:
         low = since.isoformat() if since else "0000-00-00"
         high = until.isoformat() if until else "9999-99-99"
         keep = np.array([bool(d.date) and low <= d.date <= high for d in data.documents])
-        return keep[data.chunks[:, 0]]
+        return keep[data.chunk_documents()]
 
     # -- the corpus ------------------------------------------------------------------------
 
@@ -158,7 +150,9 @@ class Engine:
         if not self._reindex_lock.acquire(blocking=False):
             raise store.ReindexRunning("a reindex is already running")
         try:
-            summary = build_index(paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind)
+            summary = build_index(
+                paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind, pipeline=asdict(self.config.pipeline)
+            )
             self.load()  # the same checks and search settings as any load; one assignment swaps
             return summary
         finally:

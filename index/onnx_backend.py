@@ -30,38 +30,34 @@ import numpy as np
 
 EXPORT_VERSION = "1"  # bump when the export, optimisation or quantization recipe changes
 OPSET = 17
-HIDDEN_SIZE = 384
-ATTENTION_HEADS = 12
 FLOAT_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
 
 
-def cache_root() -> Path:
-    """Where exported models live: `$NEWSBOT_CACHE_DIR/models`, else the per-user cache."""
-    override = os.environ.get("NEWSBOT_CACHE_DIR")
-    if override:
-        return Path(override) / "models"
+def cache_root(cache_dir: Path | None = None) -> Path:
+    """Where exported models live: `<cache_dir>/models`, by default in the per-user cache."""
+    if cache_dir is not None:
+        return Path(cache_dir) / "models"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("newsbot")) / "models"
 
 
-def model_fingerprint(model_path: Path) -> str:
-    """Identifies the weights (config and file size, as the index manifest does) and the recipe."""
-    digest = hashlib.sha256((model_path / "config.json").read_bytes())
-    weights = model_path / "model.safetensors"
-    digest.update(str(weights.stat().st_size if weights.exists() else 0).encode())
-    digest.update(f"export-{EXPORT_VERSION}-opset-{OPSET}".encode())
-    return digest.hexdigest()[:16]
+def export_fingerprint(model_path: Path) -> str:
+    """The weights' fingerprint (the one the index records) with the export recipe."""
+    from newsbot.index.embed import model_fingerprint
+
+    recipe = f"{model_fingerprint(model_path)}-export-{EXPORT_VERSION}-opset-{OPSET}"
+    return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 
-def model_dir(model_path: Path) -> Path:
-    return cache_root() / model_fingerprint(model_path)
+def model_dir(model_path: Path, cache_dir: Path | None = None) -> Path:
+    return cache_root(cache_dir) / export_fingerprint(model_path)
 
 
-def ensure_exported(model_path: Path, quantized: bool = False) -> Path:
+def ensure_exported(model_path: Path, quantized: bool = False, cache_dir: Path | None = None) -> Path:
     """The path of the ONNX model (float or int8), exporting it first when it is not cached."""
-    directory = model_dir(model_path)
+    directory = model_dir(model_path, cache_dir)
     target = directory / (INT8_FILE if quantized else FLOAT_FILE)
     if target.is_file():
         return target
@@ -78,14 +74,14 @@ def ensure_exported(model_path: Path, quantized: bool = False) -> Path:
 
 
 class OnnxTransformer:
-    """(input_ids int64 [b, t], attention_mask int64 [b, t]) -> last_hidden_state float32 [b, t, 384]."""
+    """(input_ids int64 [b, t], attention_mask int64 [b, t]) -> last_hidden_state float32 [b, t, hidden]."""
 
-    def __init__(self, model_path: Path | str, threads: int, quantized: bool = False) -> None:
+    def __init__(self, model_path: Path | str, threads: int, quantized: bool = False, cache_dir: Path | None = None) -> None:
         if threads <= 0:
             raise ValueError(f"threads must be > 0, got {threads}")
         import onnxruntime as ort
 
-        self.path = ensure_exported(Path(model_path), quantized)
+        self.path = ensure_exported(Path(model_path), quantized, cache_dir)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -149,10 +145,13 @@ def _export(model_path: Path, destination: Path) -> None:
                 do_constant_folding=True,
             )
         with _quiet_onnxruntime_tools():
+            import json
+
             from onnxruntime.transformers import optimizer
 
+            config = json.loads((model_path / "config.json").read_text(encoding="utf-8"))
             fused = optimizer.optimize_model(
-                str(raw), model_type="bert", num_heads=ATTENTION_HEADS, hidden_size=HIDDEN_SIZE, opt_level=1
+                str(raw), model_type="bert", num_heads=int(config["num_attention_heads"]), hidden_size=int(config["hidden_size"]), opt_level=1
             )
             fused.save_model_to_file(str(destination))
     finally:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 from newsbot.index.lexical import LexicalIndex
+from newsbot.index.stores import FaissVectorStore
 from newsbot.index.types import Chunk, Document, Sentence
 
 FORMAT_VERSION = 1
@@ -66,6 +67,9 @@ class Manifest:
     chunks: int
     sentences: int
     file_sizes: dict[str, int]
+    dimension: int = 0  # of the model's vectors (0 in indexes built before it was recorded)
+    model_path: str = ""  # where the model was loaded from
+    pipeline: dict[str, Any] = field(default_factory=dict)  # the answer pipeline's configuration
 
 
 @dataclass
@@ -91,13 +95,44 @@ class IndexData:
         """The name of the generation directory this data was loaded from (or written to)."""
         return self.path.name if self.path else ""
 
+    # -- named access for the answer pipeline (the arrays above are the storage format) -----
+
+    @property
+    def vectors(self) -> FaissVectorStore:
+        """The vector store seam (newsbot.index.stores.VectorStore) over this index."""
+        found: FaissVectorStore | None = self.cache.get("vector_store")
+        if found is None or found.index is not self.faiss:
+            found = FaissVectorStore(self.faiss, self.chunk_vectors, self.sentence_vectors)
+            self.cache["vector_store"] = found
+        return found
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self.sentences)
+
     def sentence(self, index: int) -> Sentence:
         doc, start, end = (int(x) for x in self.sentences[index])
         return Sentence(self.documents[doc].text[start:end], start, end)
 
+    def document_of(self, sentence_id: int) -> int:
+        """The index (in `documents`) of the article a sentence belongs to."""
+        return int(self.sentences[sentence_id, 0])
+
+    def document(self, index: int) -> Document:
+        return self.documents[index]
+
     def chunk(self, chunk_id: int) -> Chunk:
         doc, first, last = (int(x) for x in self.chunks[chunk_id])
         return Chunk(chunk_id, doc, first, last)
+
+    def chunk_documents(self, chunk_ids: np.ndarray | None = None) -> np.ndarray:
+        """The article index of each chunk (of all chunks when `chunk_ids` is None)."""
+        return self.chunks[:, 0] if chunk_ids is None else self.chunks[chunk_ids, 0]
+
+    def chunk_sentence_ranges(self, chunk_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first, last) global sentence ids of each chunk, inclusive."""
+        rows = self.chunks[chunk_ids]
+        return rows[:, 1], rows[:, 2]
 
     def chunk_text(self, chunk_id: int) -> str:
         doc, first, last = (int(x) for x in self.chunks[chunk_id])

@@ -37,12 +37,14 @@ class TestReadQuestions:
 
 class TestIndexDir:
     def test_keyed_by_corpus_and_backend(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(tmp_path))
-        one = eval_index_dir([tmp_path / "a.jsonl", tmp_path / "b"], "torch")
+        from newsbot.index.config import EngineConfig
+
+        torch, onnx = (EngineConfig(cache_dir=tmp_path, backend=b) for b in ("torch", "onnx"))
+        one = eval_index_dir([tmp_path / "a.jsonl", tmp_path / "b"], torch)
         assert one.parent == tmp_path / "eval"
-        assert one == eval_index_dir([tmp_path / "b", tmp_path / "a.jsonl"], "torch")
-        assert one != eval_index_dir([tmp_path / "a.jsonl"], "torch")
-        assert one != eval_index_dir([tmp_path / "a.jsonl", tmp_path / "b"], "onnx")
+        assert one == eval_index_dir([tmp_path / "b", tmp_path / "a.jsonl"], torch)
+        assert one != eval_index_dir([tmp_path / "a.jsonl"], torch)
+        assert one != eval_index_dir([tmp_path / "a.jsonl", tmp_path / "b"], onnx)
 
 
 class TestTable:

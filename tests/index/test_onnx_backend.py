@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from newsbot.index import onnx_backend
-from newsbot.index.onnx_backend import OnnxTransformer, _atomic, model_fingerprint
+from newsbot.index.onnx_backend import OnnxTransformer, _atomic
 
 TEXTS = [
     "Who attended the Kuala Lumpur talks?",
@@ -39,11 +39,10 @@ class TestCacheLocation:
         model = tmp_path / "model"
         model.mkdir()
         (model / "config.json").write_text('{"hidden_size": 384}')
-        monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(tmp_path / "cache"))
-        before = model_fingerprint(model)
-        assert onnx_backend.model_dir(model) == tmp_path / "cache" / "models" / before
+        before = onnx_backend.export_fingerprint(model)
+        assert onnx_backend.model_dir(model, tmp_path / "cache") == tmp_path / "cache" / "models" / before
         (model / "config.json").write_text('{"hidden_size": 768}')
-        assert model_fingerprint(model) != before
+        assert onnx_backend.export_fingerprint(model) != before
 
     def test_threads_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="threads must be > 0, got 0"):
@@ -58,7 +57,7 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 QUESTIONS = TEXTS[:1] + ["short", "When did OPEC begin?", "How many legs does a spider have?"]
 
 
-def _encode(backend: str) -> tuple[np.ndarray, np.ndarray]:
+def _encode(backend: str, cache_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Questions one at a time (as the engine asks them) and passages in one batch (as it indexes).
 
     int8 activations are quantized per batch, so a vector depends a little on its batch companions;
@@ -66,7 +65,7 @@ def _encode(backend: str) -> tuple[np.ndarray, np.ndarray]:
     """
     from newsbot.index.embed import Embedder
 
-    embedder = Embedder(backend=backend)
+    embedder = Embedder(backend=backend, cache_dir=cache_dir)
     questions = np.vstack([embedder.encode_queries([q]) for q in QUESTIONS])
     passages = embedder.encode_passages(TEXTS, [[(0, len(t))] for t in TEXTS]).passages
     return questions, passages
@@ -83,9 +82,8 @@ class TestAgainstTorch:
     def test_cosine_to_torch_vectors(
         self, backend: str, reference: tuple[np.ndarray, np.ndarray], onnx_cache: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(onnx_cache))
         floor = 0.9999 if backend == "onnx" else 0.99
-        for vectors, expected in zip(_encode(backend), reference, strict=True):
+        for vectors, expected in zip(_encode(backend, onnx_cache), reference, strict=True):
             cosine = (vectors * expected).sum(axis=1)
             assert cosine.min() >= floor, cosine
         exported = list((onnx_cache / "models").glob("*/*.onnx"))
@@ -94,8 +92,7 @@ class TestAgainstTorch:
     def test_padding_and_batch_shape(self, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         from newsbot.index.embed import default_model_path
 
-        monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(onnx_cache))
-        transformer = OnnxTransformer(default_model_path(), threads=1)
+        transformer = OnnxTransformer(default_model_path(), threads=1, cache_dir=onnx_cache)
         ids = np.array([[101, 7592, 2088, 102, 0, 0], [101, 7592, 2088, 2003, 2088, 102]], dtype=np.int64)
         mask = (ids != 0).astype(np.int64)
         states = transformer(ids, mask)
@@ -106,12 +103,13 @@ class TestAgainstTorch:
     def test_answering_with_onnx_never_imports_torch(self, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         from newsbot.index.embed import default_model_path
 
-        monkeypatch.setenv("NEWSBOT_CACHE_DIR", str(onnx_cache))
-        onnx_backend.ensure_exported(default_model_path())  # exporting needs torch; answering must not
+        onnx_backend.ensure_exported(default_model_path(), cache_dir=onnx_cache)  # exporting needs torch; answering must not
         script = (
             "import sys\n"
-            "from index.embed import Embedder\n"
-            "Embedder(backend='onnx').encode_queries(['Who attended the talks?'])\n"
+            "from newsbot.index.config import EngineConfig\n"
+            "from newsbot.index.embed import Embedder\n"
+            "config = EngineConfig.from_env()\n"
+            "Embedder(backend='onnx', cache_dir=config.cache_dir).encode_queries(['Who attended the talks?'])\n"
             "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
         )
         env = {**os.environ, "NEWSBOT_CACHE_DIR": str(onnx_cache)}

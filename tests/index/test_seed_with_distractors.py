@@ -12,9 +12,9 @@ import random
 from pathlib import Path
 
 import pytest
+from newsbot.index.config import shipped_corpus_paths as default_corpus_paths
 from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine
-from newsbot.index.paths import default_corpus_paths
 
 WIKINEWS = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "news_wikinews" / "corpus.jsonl"
 pytestmark = [

@@ -1,0 +1,125 @@
+"""Decide: answer or decline, by a linear model over the evidence for the best sentence.
+
+The model's weights live in a data file with their feature names (decision.json beside this
+module), written by `python bench/train_decline.py` (dev splits only) and checked against
+`FEATURES` when loaded, so a weight can never be matched to the wrong feature.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsbot.index.lexical import terms
+from newsbot.index.pipeline import evidence
+from newsbot.index.pipeline.records import Decision, FusedHit, Question, Scored
+from newsbot.index.store import IndexData
+
+FEATURES = ("cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing")
+DEFAULT_MODEL = Path(__file__).with_name("decision.json")
+
+
+class DecisionModelError(ValueError):
+    """The decision model file is unreadable or does not match FEATURES."""
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    weights: tuple[tuple[str, float], ...]
+    bias: float
+    specific_idf: float = 99.0  # terms at least this rare must appear in the cited article
+    retrieval_depth: int = 4  # top_dense is read over this many fused chunks, whatever --k is
+
+    def __post_init__(self) -> None:
+        names = tuple(name for name, _ in self.weights)
+        if names != FEATURES:
+            raise DecisionModelError(f"decision model features {list(names)} do not match {list(FEATURES)}")
+        if not all(math.isfinite(w) for _, w in self.weights) or not math.isfinite(self.bias):
+            raise DecisionModelError("decision model weights must be finite numbers")
+        if self.retrieval_depth <= 0:
+            raise DecisionModelError(f"retrieval_depth must be > 0, got {self.retrieval_depth}")
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> DecisionModel:
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+            weights = raw["weights"]
+            return cls(
+                weights=tuple((str(name), float(weights[name])) for name in raw["features"]),
+                bias=float(raw["bias"]),
+                specific_idf=float(raw.get("specific_idf", 99.0)),
+                retrieval_depth=int(raw.get("retrieval_depth", 4)),
+            )
+        except DecisionModelError as error:
+            raise DecisionModelError(f"{path}: {error}") from None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise DecisionModelError(f"cannot read the decision model {path} ({type(error).__name__}: {error})") from None
+
+    def save(self, path: Path, **extra: object) -> None:
+        record = {
+            "features": list(FEATURES),
+            "weights": dict(self.weights),
+            "bias": self.bias,
+            "specific_idf": self.specific_idf,
+            "retrieval_depth": self.retrieval_depth,
+            **extra,
+        }
+        Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+    def margin(self, features: dict[str, float]) -> float:
+        return sum(w * features[name] for name, w in self.weights) + self.bias
+
+
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’\-]*|\d[\d,.]*)")
+
+
+def specific_terms(question: Question, idf: dict[str, float], threshold: float) -> list[str]:
+    """The question's own terms that pin down what it is about: names, numbers and rare words."""
+    named: set[str] = set()
+    for match in _CAPITALISED.finditer(question.raw.strip()):
+        named.update(terms(match.group()))
+    typed = question.typed_terms or question.terms
+    return [t for t in dict.fromkeys(typed) if t in idf and (t in named or idf[t] >= threshold)]
+
+
+class Decider:
+    def __init__(self, model: DecisionModel | None = None) -> None:
+        self.model = model or DecisionModel.load()
+
+    def features(
+        self, data: IndexData, question: Question, idf: dict[str, float], best: Scored, hits: Sequence[FusedHit]
+    ) -> tuple[dict[str, float], tuple[str, ...]]:
+        total = sum(idf.values()) or 1.0
+        article = evidence.article_terms(data, best.candidate.document)
+        missing = tuple(t for t in specific_terms(question, idf, self.model.specific_idf) if t not in article)
+        values = {
+            "cosine": best.cosine,
+            "coverage": best.coverage,
+            "context": best.context,
+            "article": evidence.coverage(article, idf, total),
+            "named_missing": sum(idf[t] for t in missing) / total,
+            "top_dense": max((h.dense for h in hits[: self.model.retrieval_depth]), default=0.0),
+            "rarest_missing": max((idf[t] for t in idf if t not in article), default=0.0) / total,
+        }
+        return values, missing
+
+    def run(
+        self, data: IndexData, question: Question, idf: dict[str, float], scored: Sequence[Scored], hits: Sequence[FusedHit]
+    ) -> Decision:
+        if not scored:
+            return Decision(False, 0.0, reason="no matching articles")
+        values, missing = self.features(data, question, idf, scored[0], hits)
+        confidence = self.model.margin(values)
+        features = tuple((name, values[name]) for name in FEATURES)
+        if confidence >= 0:
+            return Decision(True, confidence, features)
+        if missing:
+            shown = dict(question.shown)
+            reason = "the articles don't mention: " + ", ".join(shown.get(t, t) for t in missing)
+        else:
+            reason = "no sentence answers it closely enough"
+        return Decision(False, confidence, features, missing, reason)

@@ -1,0 +1,74 @@
+"""Term evidence shared by the scoring and deciding stages: term weights, and the terms of a
+sentence, of its window (the sentence before resolves "he", "the company") and of its article."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from newsbot.index.lexical import terms
+from newsbot.index.store import IndexData
+
+
+@lru_cache(maxsize=50_000)
+def sentence_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def term_weights(data: IndexData, q_terms: Sequence[str], prior_chunks: float) -> dict[str, float]:
+    """IDF of the question terms, shrunk towards their mean when the corpus is small.
+
+    IDF from a handful of chunks is noise: in a one-article corpus every word the article lacks
+    looks maximally rare. With n chunks, the corpus IDF gets weight n / (n + prior_chunks).
+    """
+    raw = {t: data.lexical.idf(t) for t in q_terms}
+    if not raw:
+        return raw
+    trust = data.lexical.n_docs / (data.lexical.n_docs + prior_chunks)
+    mean = sum(raw.values()) / len(raw)
+    return {t: trust * w + (1 - trust) * mean for t, w in raw.items()}
+
+
+def coverage(found: frozenset[str], idf: dict[str, float], total: float) -> float:
+    """The share of the question's term weight that `found` holds."""
+    return sum(w for t, w in idf.items() if t in found) / (total or 1.0)
+
+
+def window_terms(data: IndexData, sentence_id: int) -> frozenset[str]:
+    """Terms of the sentence and of the one before it in the same article."""
+    pool = sentence_terms(data.sentence(sentence_id).text)
+    if sentence_id > 0 and data.document_of(sentence_id - 1) == data.document_of(sentence_id):
+        pool |= sentence_terms(data.sentence(sentence_id - 1).text)
+    return pool
+
+
+def title_terms(data: IndexData, document: int) -> frozenset[str]:
+    return sentence_terms(data.document(document).title)
+
+
+def article_terms(data: IndexData, document: int) -> frozenset[str]:
+    """Terms of the article: the document, and the other parts of it (same title) in corpora
+    that hold an article as several documents (paragraphs). Computed once per index."""
+    cache: dict[int, frozenset[str]] = data.cache.setdefault("article_terms", {})
+    found = cache.get(document)
+    if found is None:
+        title = data.document(document).title
+        parts = _title_groups(data).get(title, [document]) if title else [document]
+        pool: set[str] = set()
+        for part in parts:
+            record = data.document(part)
+            pool |= sentence_terms(record.title + "\n" + record.text)
+        found = frozenset(pool)
+        for part in parts:
+            cache[part] = found
+    return found
+
+
+def _title_groups(data: IndexData) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] | None = data.cache.get("title_groups")
+    if groups is None:
+        groups = {}
+        for index, document in enumerate(data.documents):
+            groups.setdefault(document.title, []).append(index)
+        data.cache["title_groups"] = groups
+    return groups

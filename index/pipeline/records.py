@@ -1,0 +1,86 @@
+"""The frozen records passed between the answer pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from newsbot.index.answer_types import AnswerType
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as typed (`raw`) and as the lexical stages read it (`text`, `terms`)."""
+
+    raw: str
+    text: str
+    terms: tuple[str, ...]
+    wanted: AnswerType = AnswerType.OTHER
+    many: bool = False  # asks for several items ("who attended", "which chains")
+    # What normalisation changed, shown in logs: ("KL -> kuala lumpur", "2 -> two", …).
+    rewrites: tuple[str, ...] = ()
+    # Surface forms of terms, for the "don't mention: X" hint: stemmed term -> the user's word.
+    shown: tuple[tuple[str, str], ...] = ()
+    # Terms the user wrote verbatim (not added by normalisation): only these may be "missing".
+    typed_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Chunk ids found by one retriever, best first."""
+
+    chunk_ids: np.ndarray
+
+
+@dataclass(frozen=True)
+class FusedHit:
+    """A chunk after fusion: its fused score and the parts it came from."""
+
+    chunk_id: int
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a top chunk: where it is and how well its chunk ranked."""
+
+    sentence_id: int
+    document: int
+    text: str
+    rank: int  # of the best chunk holding it
+    chunk_score: float
+    chunk_dense: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its evidence features and its selection score."""
+
+    candidate: Candidate
+    cosine: float
+    coverage: float
+    context: float
+    focus: float
+    typed: bool
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Answer or decline, with the evidence features that decided it."""
+
+    answer: bool
+    confidence: float
+    features: tuple[tuple[str, float], ...] = ()
+    missing: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The sentence ids to cite, in reading order, with the score of each."""
+
+    sentence_ids: tuple[int, ...]
+    scores: tuple[float, ...] = field(default=())

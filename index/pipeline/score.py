@@ -1,0 +1,73 @@
+"""Score: evidence features of each candidate sentence and a linear selection score.
+
+Features: cosine to the question in context, weighted coverage of the question's terms by the
+sentence, by its window and title (context), by its window for the terms the title does not
+already explain (focus), the answer type, and its chunk's rank and fused score. Weights tuned on
+the dev splits (bench/tune_selection.py, docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from newsbot.index.answer_types import has_type
+from newsbot.index.pipeline import evidence
+from newsbot.index.pipeline.records import Candidate, Question, Scored
+from newsbot.index.store import IndexData
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    cosine: float = 1.0
+    coverage: float = 0.5
+    context: float = 0.25
+    focus: float = 0.6
+    type: float = 0.12
+    rank: float = 0.04
+    chunk: float = 0.05
+    idf_prior_chunks: float = 300.0  # below about this many chunks, IDF is shrunk to its mean
+
+    def __post_init__(self) -> None:
+        if self.idf_prior_chunks < 0:
+            raise ValueError(f"idf_prior_chunks must be >= 0, got {self.idf_prior_chunks}")
+
+
+class SentenceScorer:
+    def __init__(self, weights: ScoreWeights = ScoreWeights()) -> None:
+        self.weights = weights
+
+    def idf(self, data: IndexData, question: Question) -> dict[str, float]:
+        return evidence.term_weights(data, question.terms, self.weights.idf_prior_chunks)
+
+    def run(self, data: IndexData, question: Question, vector: np.ndarray, candidates: Sequence[Candidate]) -> tuple[Scored, ...]:
+        """The candidates with their features, best first."""
+        if not candidates:
+            return ()
+        w = self.weights
+        idf = self.idf(data, question)
+        total = sum(idf.values()) or 1.0
+        ids = np.fromiter((c.sentence_id for c in candidates), dtype=np.int64, count=len(candidates))
+        cosines = data.vectors.sentence_cosines(ids, vector)
+        scored: list[Scored] = []
+        for candidate, cosine in zip(candidates, cosines, strict=True):
+            window = evidence.window_terms(data, candidate.sentence_id)
+            title = evidence.title_terms(data, candidate.document)
+            focus_idf = {t: v for t, v in idf.items() if t not in title} or idf
+            cover = evidence.coverage(evidence.sentence_terms(candidate.text), idf, total)
+            context = evidence.coverage(window | title, idf, total)
+            focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()))
+            typed = has_type(candidate.text, question.wanted, question.raw)
+            score = (
+                w.cosine * float(cosine)
+                + w.coverage * cover
+                + w.context * context
+                + w.focus * focus
+                + w.type * float(typed)
+                - w.rank * candidate.rank
+                + w.chunk * candidate.chunk_score
+            )
+            scored.append(Scored(candidate, float(cosine), cover, context, focus, typed, score))
+        # Stable on ties: candidates come in chunk order, as the selection always read them.
+        return tuple(sorted(scored, key=lambda s: -s.score))
