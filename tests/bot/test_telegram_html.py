@@ -72,3 +72,50 @@ class TestPack:
         messages = pack([section], limit=60)
         assert len(messages) > 1
         assert all(m.startswith("<blockquote>") and m.endswith("</blockquote>") for m in messages)
+
+
+def bold_shown(message: str) -> list[str]:
+    """The texts in <b>…</b> of a message, besides the [n] markers and the "Sources" heading."""
+    import re
+
+    found = [parse_html(inner) for inner in re.findall(r"<b>(.*?)</b>", message)]
+    return [text for text in found if not re.fullmatch(r"\[\d+\]|Sources", text)]
+
+
+class TestAnswerSpansInBold:
+    def test_spans_are_bold_and_the_rest_escaped_verbatim(self):
+        text = "Ann & Bob <CEO> met Jang Il-hun in Kuala Lumpur."
+        cited = CitedSentence(text, "d0", 1, 0, len(text), 1.0, highlights=((0, 9), (20, 31)))
+        answer = Answer("Who met?", True, (cited,), (SourceRef(1, "d0", "T", "", "", ""),))
+        (message,) = render_answer(answer)
+        assert message.startswith("<blockquote><b>Ann &amp; Bob</b> &lt;CEO&gt; met <b>Jang Il-hun</b> in Kuala Lumpur. <b>[1]</b>")
+        assert parse_html(message).startswith(text)
+
+    def test_spans_out_of_range_or_overlapping_are_dropped(self):
+        text = "Five officials came."
+        cited = CitedSentence(text, "d0", 1, 0, len(text), 1.0, highlights=((0, 4), (2, 6), (15, 99), (3, 3)))
+        (message,) = render_answer(Answer("How many?", True, (cited,), (SourceRef(1, "d0", "T", "", "", ""),)))
+        assert bold_shown(message) == ["Five"]
+
+    @pytest.mark.parametrize("limit", [120, 300, 1000])
+    def test_a_long_sentence_cut_through_a_span_keeps_tags_balanced_in_every_part(self, limit: int):
+        words = [f"w{n}&<x>" for n in range(300)]
+        text = " ".join(words)
+        spans, position = [], 0
+        for number, word in enumerate(words):  # every third word bold, and one span over 40 words
+            if number % 3 == 0 and not 100 <= number < 140:
+                spans.append((position, position + len(word)))
+            position += len(word) + 1
+        long_start = sum(len(w) + 1 for w in words[:100])
+        spans.append((long_start, long_start + sum(len(w) + 1 for w in words[100:140]) - 1))
+        cited = CitedSentence(text, "d0", 1, 0, len(text), 1.0, highlights=tuple(sorted(spans)))
+        messages = render_answer(Answer("q", True, (cited,), (SourceRef(1, "d0", "T", "", "", ""),)), limit)
+        assert len(messages) > 2
+        for message in messages:
+            assert utf16_length(message) <= limit
+            parse_html(message)  # balanced: Telegram would refuse a tag cut or left open
+        shown_bold = " ".join(" ".join(bold_shown(m)) for m in messages).split()
+        expected = [w for n, w in enumerate(words) if n % 3 == 0 or 100 <= n < 140]
+        assert shown_bold == expected
+        shown = " ".join(parse_html(m).replace("\n", " ") for m in messages).split()
+        assert [w for w in shown if w.startswith("w")] == words
