@@ -19,6 +19,7 @@ from newsbot.index import store
 from newsbot.index.build import BuildSummary, Progress, build_index, source_fingerprint
 from newsbot.index.config import EngineConfig
 from newsbot.index.embed import Embedder
+from newsbot.index.highlight import add_highlights
 from newsbot.index.pipeline import AnswerPipeline
 from newsbot.index.types import Answer, Document, Hit
 
@@ -121,7 +122,7 @@ class Engine:
                 else "no article is dated in that range; undated articles are left out by a date filter"
             )
             return Answer(" ".join(question.split()), False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
-        answer = self.pipeline.run(data, question, self._encode, k, allowed)
+        answer = add_highlights(self.pipeline.run(data, question, self._encode, k, allowed))  # answer spans, for bold
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 
     def search(self, question: str, k: int) -> tuple[Hit, ...]:
