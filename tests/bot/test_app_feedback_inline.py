@@ -68,3 +68,69 @@ class TestInline:
         query = telegram.inline_query(telegram.user(USER_ID), "wh")
         assert await telegram.wait_for(lambda: query in telegram.inline_answers)
         assert telegram.inline_answers[query] == [] and engine.questions == []
+
+
+class TestHostileButtons:
+    """Issue 11: every callback query is answered; forged data gets a notice and no traceback."""
+
+    async def test_forged_and_unknown_data_get_a_short_notice(self, telegram: FakeTelegram, running_bot, settings, caplog):
+        from newsbot.bot.handlers.feedback import UNKNOWN_BUTTON
+
+        user = telegram.user(USER_ID)
+        (answer,) = await wait_answer(telegram, telegram.send_text(telegram.private_chat(user), user, "who attended the talks?"))
+        forged = {
+            "fb:" + "9" * 30 + ":-": UNKNOWN_BUTTON,
+            "fb:18446744073709551616:+": "That answer is too old to rate.",
+            "fb:abc": UNKNOWN_BUTTON,
+            "fb:-1:+": UNKNOWN_BUTTON,
+            "fb:" + "1" * 5000 + ":+": UNKNOWN_BUTTON,
+            "x" * 64: UNKNOWN_BUTTON,
+            "src:" + "9" * 40: UNKNOWN_BUTTON,
+        }
+        presses = {telegram.press_button(user, answer, data): notice for data, notice in forged.items()}
+        await telegram.wait_for(lambda: all(p in telegram.callback_answers for p in presses))
+        assert {p: telegram.callback_answers[p]["text"] for p in presses} == presses
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+        assert stored_counts(settings.feedback_db).helpful == 0
+
+    async def test_sources_next_pressed_twice_is_harmless(self, telegram: FakeTelegram, running_bot, engine: FakeEngine,
+                                                          corpus_dir, caplog):
+        import asyncio
+
+        for number in range(13):
+            (corpus_dir / f"extra{number:02d}.txt").write_text(f"Extra article {number}\nSentence {number}.", encoding="utf-8")
+        await asyncio.to_thread(engine.reindex)
+        admin = telegram.user(ADMIN_ID, "Ada")
+        chat = telegram.private_chat(admin)
+        telegram.send_text(chat, admin, "/sources")
+        page = (await telegram.wait_for(lambda: telegram.messages_in(chat["id"])))[0]
+        data = page.buttons()[0]["callback_data"]
+        first, second = telegram.press_button(admin, page, data), telegram.press_button(admin, page, data)
+        await telegram.wait_for(lambda: first in telegram.callback_answers and second in telegram.callback_answers)
+        await asyncio.sleep(0.2)
+        assert page.plain.startswith("Articles 11–15 of 15")
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+class TestAFullFeedbackDatabase:
+    async def test_questions_are_answered_and_stats_count_what_was_not_stored(self, telegram: FakeTelegram, running_bot,
+                                                                               caplog):
+        from test_feedback import fill_up
+
+        shared = running_bot.application.bot_data["services"]
+        user = telegram.user(USER_ID)
+        chat = telegram.private_chat(user)
+        await wait_answer(telegram, telegram.send_text(chat, user, "who attended the talks?"))
+        fill_up(shared.feedback)
+        for question in ("who attended the talks?", "what about quarks?", "who attended the talks again?"):
+            (answer,) = await wait_answer(telegram, telegram.send_text(chat, user, question))
+            assert "Sorry" not in answer.plain
+        inline = telegram.inline_query(user, "who attended the talks?")
+        await telegram.wait_for(lambda: inline in telegram.inline_answers)
+        assert len(telegram.inline_answers[inline]) == 1
+        admin = telegram.user(ADMIN_ID, "Ada")
+        stats = await wait_reply(telegram, telegram.send_text(telegram.private_chat(admin), admin, "/stats"))
+        assert "Asked: 1 ·" in stats.plain
+        assert "Not stored since the start: 4 (the feedback database cannot be written" in stats.plain
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+        assert len([r for r in caplog.records if "feedback database" in r.getMessage() and r.levelname == "WARNING"]) == 1
