@@ -81,6 +81,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     shared: Services = application.bot_data["services"]
     await asyncio.to_thread(_prepare_engine, shared.engine)
     await application.bot.set_my_commands(COMMANDS)
+    if shared.feeds is not None:
+        shared.feeds.start(shared)  # polls at once, then every NEWSBOT_FEED_INTERVAL minutes
 
 
 def _prepare_engine(engine: AnswerEngine) -> None:
@@ -98,6 +100,8 @@ def _prepare_engine(engine: AnswerEngine) -> None:
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     shared: Services = application.bot_data["services"]
+    if shared.feeds is not None:
+        await shared.feeds.stop()
     await asyncio.to_thread(shared.close)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from newsbot.bot.conversation import Conversations
 from newsbot.bot.feedback import FeedbackStore
+from newsbot.bot.feeds import FeedFollower
 from newsbot.bot.settings import Settings
 from newsbot.index.types import Answer, Document
 from telegram.ext import CallbackContext
@@ -82,6 +83,7 @@ class Services:
     rebuilding: bool = False  # set on the event loop before a rebuild starts, so two cannot race
     pending: int = 0  # questions waiting for or in the worker pool (changed on the event loop only)
     conversations: Conversations = field(default_factory=Conversations)  # what each answer answered, for follow-ups
+    feeds: FeedFollower | None = None  # None: no directory for fetched articles (feeds are off)
 
     @classmethod
     def create(cls, settings: Settings, engine: AnswerEngine) -> Services:
@@ -91,6 +93,7 @@ class Services:
             feedback=FeedbackStore(settings.feedback_db),
             cooldown=Cooldown(settings.cooldown_seconds),
             pool=ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-engine"),
+            feeds=FeedFollower(settings) if settings.feeds_dir is not None else None,
         )
 
     async def in_pool(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

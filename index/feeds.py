@@ -134,8 +134,14 @@ class FeedStore:
 
     def save(self) -> None:
         """Write feeds.json atomically."""
-        payload = json.dumps({"feeds": [asdict(s) for s in self.states.values()]}, ensure_ascii=False, indent=1)
-        _write_atomically(self.directory / STATE_FILE, payload)
+        _write_atomically(self.directory / STATE_FILE, self._dumps())
+
+    async def save_async(self) -> None:
+        """`save` from the event loop: the states are read there, the file written in a thread."""
+        await asyncio.to_thread(_write_atomically, self.directory / STATE_FILE, self._dumps())
+
+    def _dumps(self) -> str:
+        return json.dumps({"feeds": [asdict(s) for s in self.states.values()]}, ensure_ascii=False, indent=1)
 
     def followed(self) -> list[FeedState]:
         return [s for s in self.states.values() if not s.removed]
@@ -202,7 +208,7 @@ class FeedUpdater:
         """Update `urls` (default: every followed URL) side by side; one failing never stops the others."""
         targets = list(urls) if urls is not None else [s.url for s in self.store.followed()]
         results = await asyncio.gather(*(self.update(url, force=force, now=now) for url in targets))
-        await asyncio.to_thread(self.store.save)
+        await self.store.save_async()
         return list(results)
 
     async def update(self, url: str, force: bool = False, now: float | None = None) -> UpdateResult:

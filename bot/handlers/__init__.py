@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsbot.bot.handlers import admin, feedback, groups, inline, questions
+from newsbot.bot.handlers import admin, feedback, feeds, groups, inline, questions
 from telegram.ext import Application
 
 
@@ -10,6 +10,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Commands first, then admin uploads, then plain messages; the first matching handler wins."""
     questions.register_commands(application)
     admin.register(application)
+    feeds.register(application)
     questions.register_messages(application)
     groups.register(application)
     feedback.register(application)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from newsbot.bot.feeds import stats_line as feeds_line
 from newsbot.bot.filters import NEW_MESSAGE, PRIVATE
 from newsbot.bot.handlers.replies import NO_PREVIEW, reply
 from newsbot.bot.rebuild import progress_text, rebuild
@@ -121,6 +122,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"Chunks: {index.chunks} · sentences: {index.sentences}",
         f"Size: {index.index_bytes / 2**20:.1f} MB · built {_age(index.built_at)} ago",
         "Reindex: running" if shared.rebuilding else "Reindex: idle",
+        feeds_line(shared),
         "",
         "<b>Questions</b>",
         f"Asked: {counts.questions} · answered: {counts.answered} · not found: {counts.not_found}",

@@ -16,6 +16,7 @@ each took its snapshot of the index: its generation and the thread it ran on); `
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -86,6 +87,9 @@ class FakeEngine:
             report("reading articles", 0, 0)
             documents = []
             for number, file in enumerate(files, start=1):
+                if file.suffix == ".jsonl":  # fetched feed articles (index/feeds.py): one record a line
+                    documents.extend(_records(file))
+                    continue
                 lines = file.read_text(encoding="utf-8").strip().split("\n", 1)
                 documents.append(Document(file.stem, lines[0].strip(), lines[-1].strip(), "Test Wire",
                                           f"https://example.com/{file.stem}", "2024-05-0" + str(min(number, 9))))
@@ -167,7 +171,15 @@ class FakeEngine:
 def _files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    return [f for f in root.rglob("*.txt") if not f.name.startswith(".")] if root.is_dir() else []
+    if not root.is_dir():
+        return []
+    return [f for pattern in ("*.txt", "*.jsonl") for f in root.rglob(pattern) if not f.name.startswith(".")]
+
+
+def _records(file: Path) -> list[Document]:
+    fields = ("id", "title", "text", "source", "url", "date")
+    return [Document(*(str(r.get(f, "")) for f in fields))
+            for r in map(json.loads, file.read_text(encoding="utf-8").splitlines()) if r.get("text")]
 
 
 def _sentences(text: str) -> list[str]:
