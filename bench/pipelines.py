@@ -204,21 +204,21 @@ class NewsbotPipeline:
         return _outcome(row, answerable, group, ranked, answer.answered, cited, docs, answer.latency_ms)
 
     def _ask_dense(self, row: dict[str, Any], answerable: bool, group: str) -> Outcome:
-        from newsbot.index.answer import select
-        from newsbot.index.engine import DEFAULT_K
-        from newsbot.index.lexical import terms
-        from newsbot.index.retrieve import FusionWeights, search
+        """Baseline (c): the same stages with a dense-only fusion (BM25 only widens the pool)."""
+        from newsbot.index.pipeline import AnswerPipeline, FusionWeights, PipelineConfig
 
         engine = self.engine
         data = engine.data
-        question = " ".join(row["question"].split())
+        if not hasattr(self, "_dense_pipeline"):
+            config = engine.config.pipeline
+            self._dense_pipeline = AnswerPipeline(PipelineConfig(k=config.k, fusion=FusionWeights(lexical=0.0, dense=1.0)))
+        pipeline = self._dense_pipeline
         started = time.perf_counter()
-        vector = engine.embedder.encode_queries([question])[0]
-        # Lexical weight 0: the fused order is the cosine order (BM25 only widens the pool).
-        hits = search(data, vector, terms(question), RETRIEVAL_DEPTH, None, FusionWeights(lexical=0.0, dense=1.0))
-        selection = select(data, question, vector, hits[:DEFAULT_K], engine.params)
+        answer = pipeline.run(data, row["question"], engine._encode)
         latency = (time.perf_counter() - started) * 1000
-        ranked = dedupe(data.documents[int(data.chunks[h.chunk_id, 0])].doc_id for h in hits)
-        cited = [s.text for s in selection.sentences]
-        docs = [s.doc_id for s in selection.sentences]
-        return _outcome(row, answerable, group, ranked, selection.answered, cited, docs, latency)
+        question = pipeline.normalise(row["question"])
+        hits = pipeline.retrieve(data, question, engine._encode(question.text), RETRIEVAL_DEPTH, None)
+        ranked = dedupe(data.document(data.chunk(h.chunk_id).doc_index).doc_id for h in hits)
+        cited = [s.text for s in answer.sentences]
+        docs = [s.doc_id for s in answer.sentences]
+        return _outcome(row, answerable, group, ranked, answer.answered, cited, docs, latency)

@@ -17,15 +17,13 @@ import re
 import string
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from newsbot.index.answer import SelectionParams, select  # noqa: E402
+from newsbot.index.config import EngineConfig  # noqa: E402
 from newsbot.index.embed import Embedder  # noqa: E402
-from newsbot.index.lexical import terms  # noqa: E402
-from newsbot.index.retrieve import FusionWeights, search  # noqa: E402
+from newsbot.index.pipeline import AnswerPipeline, ChoiceParams, FusionWeights, PipelineConfig, ScoreWeights  # noqa: E402
+from newsbot.index.pipeline.decide import FEATURES, DecisionModel  # noqa: E402
+from newsbot.index.pipeline.question import PlainQuestion  # noqa: E402
 from newsbot.index.store import load  # noqa: E402
 
 
@@ -48,63 +46,79 @@ def main() -> None:
     parser.add_argument("--unanswerable", type=Path, action="append", default=[])
     parser.add_argument("--limit", type=int, default=1500)
     parser.add_argument("--grid", default="default", help="which grid of settings to try")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="fix a parameter (float)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="fix a parameter of ScoreWeights or ChoiceParams, or lexical")
+    parser.add_argument("--with-decision", action="store_true", help="decline with the shipped decision model (default: answer all)")
+    parser.add_argument("--normalised", action="store_true", help="normalise questions as the engine does (default: as typed)")
     args = parser.parse_args()
 
     data = load(args.index_dir)
-    embedder = Embedder()
+    config = EngineConfig.from_env()
+    embedder = Embedder(backend=config.backend, cache_dir=config.cache_dir)
     answerable = read(args.questions, args.limit)
     others = {p.name: read(p, args.limit) for p in args.unanswerable}
     started = time.time()
-    vectors = embedder.encode_queries([q["question"] for q in answerable])
-    other_vectors = {name: embedder.encode_queries([q["question"] for q in rows]) for name, rows in others.items()}
+    normalise_question = AnswerPipeline(config.pipeline).normalise if args.normalised else PlainQuestion().run
+    asked = [normalise_question(q["question"]) for q in answerable]
+    other_asked = {name: [normalise_question(q["question"]) for q in rows] for name, rows in others.items()}
+    vectors = embedder.encode_queries([q.text for q in asked])
+    other_vectors = {name: embedder.encode_queries([q.text for q in rows]) for name, rows in other_asked.items()}
     print(f"encoded in {time.time() - started:.1f}s", file=sys.stderr)
-    doc_of_chunk = data.chunks[:, 0]
 
-    def run(params: SelectionParams, fusion: FusionWeights) -> dict[str, float]:
+    def run(pipeline: AnswerPipeline) -> dict[str, float]:
         hits_at5 = answered = hit = cited = 0
-        for q, v in zip(answerable, vectors, strict=True):
-            hits = search(data, v, terms(q["question"]), 20, None, fusion)
-            docs = list(dict.fromkeys(data.documents[int(doc_of_chunk[h.chunk_id])].doc_id for h in hits))
-            hits_at5 += q["doc_id"] in docs[:5]
-            sel = select(data, q["question"], v, hits[: params.chunks], params)
-            if sel.answered:
+        for row, q, v in zip(answerable, asked, vectors, strict=True):
+            hits = pipeline.retrieve(data, q, v, 20, None)
+            docs = list(dict.fromkeys(data.document(data.chunk(h.chunk_id).doc_index).doc_id for h in hits))
+            hits_at5 += row["doc_id"] in docs[:5]
+            trace = pipeline.trace(data, q, v)
+            if trace.decision is not None and trace.decision.answer:
+                choice = pipeline.chooser.run(data, q, trace.scored)
                 answered += 1
-                cited += len(sel.sentences)
-                joined = normalise(" ".join(s.text for s in sel.sentences))
-                hit += any(normalise(a) in joined for a in q["answers"])
+                cited += len(choice.sentence_ids)
+                joined = normalise(" ".join(data.sentence(i).text for i in choice.sentence_ids))
+                hit += any(normalise(a) in joined for a in row["answers"])
         n = len(answerable)
         out = {"R@5": hits_at5 / n, "hit|answered": hit / max(answered, 1), "hit": hit / n, "answered": answered / n, "mean_cited": cited / max(answered, 1)}
-        for name, rows in others.items():
+        for name, rows in other_asked.items():
             declined = 0
             for q, v in zip(rows, other_vectors[name], strict=True):
-                hits = search(data, v, terms(q["question"]), params.chunks, None, fusion)
-                declined += not select(data, q["question"], v, hits, params).answered
+                trace = pipeline.trace(data, q, v)
+                declined += not (trace.decision is not None and trace.decision.answer)
             out[f"declined:{name}"] = declined / len(rows)
         return out
 
-    base = replace(SelectionParams(), decline_weights=(0.0,) * 7, decline_bias=1.0)
+    model = DecisionModel.load() if args.with_decision else DecisionModel(tuple((n, 0.0) for n in FEATURES), 1.0)
+    fixed: dict[str, float] = {}
     for assignment in args.set:
         name, value = assignment.split("=")
-        base = replace(base, **{name: type(getattr(base, name))(value)})
+        fixed[name] = float(value)
     grids = {
         "default": [{}],
-        "fusion": [{"_lex": w} for w in (0.3, 0.4, 0.5, 0.6)],
+        "fusion": [{"lexical": w} for w in (0.3, 0.4, 0.5, 0.6)],
         "weights": [
-            {"w_coverage": c, "w_context": x, "w_type": t}
+            {"coverage": c, "context": x, "type": t}
             for c, x, t in itertools.product((0.5, 0.8, 1.2), (0.0, 0.25, 0.5), (0.0, 0.12, 0.25))
         ],
-        "focus": [{"w_focus": f, "w_coverage": c} for f, c in itertools.product((0.0, 0.3, 0.6, 1.0), (0.3, 0.5, 0.8))],
+        "focus": [{"focus": f, "coverage": c} for f, c in itertools.product((0.0, 0.3, 0.6, 1.0), (0.3, 0.5, 0.8))],
         "follow": [{"follow_continuation": f} for f in (False, True)],
         "margin": [{"margin": m, "max_sentences": s} for m, s in itertools.product((0.1, 0.2, 0.3, 0.4), (2, 3))],
-        "decline": [{"min_score": t, "specific_idf": s} for t, s in itertools.product((0.2, 0.3, 0.4, 0.5, 0.6), (3.0, 4.0, 5.0, 99.0))],
     }
     for setting in grids[args.grid]:
-        lex = setting.pop("_lex", 0.4) if "_lex" in setting else 0.4
-        params = replace(base, **setting)
-        result = run(params, FusionWeights(lexical=lex, dense=1 - lex))
-        label = ", ".join(f"{k}={v}" for k, v in {**setting, "lex": lex}.items())
+        values = {**fixed, **setting}
+        lexical = float(values.get("lexical", 0.4))
+        pipeline_config = PipelineConfig(
+            fusion=FusionWeights(lexical=lexical, dense=1 - lexical),
+            scoring=ScoreWeights(**_fields(ScoreWeights(), values)),
+            choice=ChoiceParams(**_fields(ChoiceParams(), values)),
+        )
+        result = run(AnswerPipeline(pipeline_config, decision_model=model))
+        label = ", ".join(f"{k}={v}" for k, v in values.items()) or "current"
         print(label.ljust(60), "  ".join(f"{k}={v:.3f}" for k, v in result.items()), flush=True)
+
+
+def _fields(defaults: object, values: dict[str, float]) -> dict[str, object]:
+    """The entries of `values` that are fields of `defaults`, cast to the field's type."""
+    return {k: type(getattr(defaults, k))(v) for k, v in values.items() if hasattr(defaults, k)}
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ class EngineConfig:
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("corpus_paths"), list):
-            values["corpus_paths"] = tuple(Path(p) for p in values["corpus_paths"])  # type: ignore[union-attr]
+            values["corpus_paths"] = tuple(Path(p) for p in values["corpus_paths"])  # type: ignore[attr-defined]
         return cls(**values)  # type: ignore[arg-type]
 
     @property
