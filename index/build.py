@@ -108,7 +108,7 @@ def build_index(
     report = progress or (lambda stage, done, total: None)
     with store.build_lock(index_dir):
         report("reading articles", 0, 0)
-        loaded: LoadResult = load_corpus(paths)
+        loaded: LoadResult = load_corpus(paths, on_file=lambda n: report("reading articles", n, 0))
         if not loaded.documents:
             raise store.IndexError_(
                 "no articles to index in " + ", ".join(str(p) for p in paths)

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,15 +62,17 @@ class BadArticle(ValueError):
     """An article that cannot be indexed; the message says why."""
 
 
-def load_corpus(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
+def load_corpus(paths: Iterable[str | os.PathLike[str]], on_file: Callable[[int], None] | None = None) -> LoadResult:
     """Load every supported file under `paths` (files or directories), skipping bad ones.
 
     Hidden files and files of other types inside a directory are ignored; every other file or
-    line that cannot be indexed is named once in `LoadResult.skipped`.
+    line that cannot be indexed is named once in `LoadResult.skipped`. `on_file(n)` is called
+    before the n-th file is read (progress, and a place where a build can be stopped).
     """
     result = LoadResult()
     where_id: dict[str, str] = {}  # doc id -> where its article was read
     where_file: dict[str, str] = {}  # real path -> the name it was first read under
+    files_read = 0
     for root in paths:
         root_path = Path(root)
         if not root_path.exists():
@@ -78,6 +80,9 @@ def load_corpus(paths: Iterable[str | os.PathLike[str]]) -> LoadResult:
             result.skipped.append(Skipped(str(root), reason))
             continue
         for file, doc_id in _walk(root_path, result.skipped):
+            files_read += 1
+            if on_file is not None:
+                on_file(files_read)
             real = os.path.realpath(file)
             if real in where_file:
                 # A symlinked alias or a path given twice: the same article, read once.
