@@ -5,16 +5,24 @@ reads the latest stage every `settings.progress_interval` seconds and edits the 
 only when its text changed (Telegram refuses an edit that changes nothing, and edits are rate
 limited). Questions keep being answered from the old index meanwhile: the engine swaps the new
 one in atomically when the build is done.
+
+When the bot shuts down (SIGTERM) during a rebuild, the relay raises `RebuildStopped` at the
+build's next step (a file read, a document split, a batch embedded: each at most a few seconds),
+so that the process exits promptly; the old index stays, and the next start or /reindex builds.
+Names in the messages are given relative to the corpus: no server path is shown in chat.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
+from collections.abc import Callable, Iterable
 
 from newsbot.bot.services import Services
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape
+from newsbot.index.build import relative_names
 from newsbot.index.store import IndexError_
 from telegram import Message
 from telegram.error import TelegramError
@@ -24,16 +32,27 @@ log = logging.getLogger(__name__)
 BAR_WIDTH = 12
 
 
+class RebuildStopped(Exception):
+    """The bot is shutting down; the build stopped at a step boundary and the old index is kept."""
+
+
 class ProgressRelay:
-    """The engine's progress callback: remembers the latest (stage, done, total), thread-safely."""
+    """The engine's progress callback: remembers the latest (stage, done, total), thread-safely,
+    and stops the build at its next step once `stop` was called."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._latest = ("starting", 0, 0)
+        self._stop = threading.Event()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._stop.is_set() and stage != "done":  # "done": the new index is already in place
+            raise RebuildStopped("the bot is shutting down")
         with self._lock:
             self._latest = (stage, done, total)
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def latest(self) -> tuple[str, int, int]:
         with self._lock:
@@ -56,10 +75,12 @@ def _fit(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT // 2 else text[: MESSAGE_LIMIT // 2] + "…"
 
 
-async def rebuild(shared: Services, status: Message, title: str = "Reindexing") -> bool:
+async def rebuild(shared: Services, status: Message, title: str = "Reindexing",
+                  running: Callable[[], bool] | None = None) -> bool:
     """Rebuild the index from the corpus, editing `status` as it goes; True when it succeeded.
 
     The caller has claimed the rebuild slot (`Services.try_begin_rebuild`); it is released here.
+    `running` (the application's `running`) turning False stops the build at its next step.
     """
     relay = ProgressRelay()
     loop = asyncio.get_running_loop()
@@ -70,20 +91,43 @@ async def rebuild(shared: Services, status: Message, title: str = "Reindexing") 
             finished, _ = await asyncio.wait({build}, timeout=shared.settings.progress_interval)
             if finished:
                 break
+            if running is not None and not running():
+                relay.stop()
             shown = await _edit(status, progress_text(title, *relay.latest()), shown)
         try:
             summary = build.result()
+        except RebuildStopped:
+            log.warning("reindex stopped: the bot is shutting down (the old index is kept)")
+            await _edit(status, f"⏹ <b>{escape(title)} stopped:</b> the bot is shutting down; the old index is kept.", shown)
+            return False
         except IndexError_ as error:
-            await _edit(status, f"❌ <b>{escape(title)} failed:</b> {escape(_fit(str(error)))}", shown)
+            message = public_names(str(error), _corpus_directories(shared))
+            await _edit(status, f"❌ <b>{escape(title)} failed:</b> {escape(_fit(message))}", shown)
             return False
         except Exception:
             log.exception("rebuild failed")
             await _edit(status, f"❌ <b>{escape(title)} failed</b> with an unexpected error; see the bot's log.", shown)
             return False
-        await _edit(status, f"✅ <b>{escape(title)}: done.</b>\n{escape(_fit(summary.describe()))}", shown)
+        described = summary.describe(relative_to=_corpus_directories(shared))
+        await _edit(status, f"✅ <b>{escape(title)}: done.</b>\n{escape(_fit(public_names(described, [])))}", shown)
         return True
     finally:
         shared.end_rebuild()
+
+
+def _corpus_directories(shared: Services) -> list[str]:
+    settings = shared.settings
+    found = [str(p) for p in settings.corpus_paths if os.path.isdir(p)]
+    return found + ([str(settings.upload_dir)] if settings.upload_dir is not None else [])
+
+
+def public_names(text: str, directories: Iterable[str]) -> str:
+    """`text` for the chat: names relative to the corpus directories, and any other absolute path
+    shortened to its last part (the server's layout is nobody's business in a chat)."""
+    import re
+
+    text = relative_names(text, directories)
+    return re.sub(r"(?<![\w.:/])/(?:[^\s/:;,()]+/)+([^\s/:;,()]+)", r"…/\1", text)
 
 
 async def _edit(status: Message, html: str, shown: str) -> str:

@@ -69,16 +69,31 @@ def target_path(directory: Path, safe_name: str) -> Path:
 
 
 def save(directory: Path, safe_name: str, data: bytes) -> Path:
-    """Write `data` under a fresh name in `directory`, atomically: a reindex never reads half a file."""
+    """Write `data` under a fresh name in `directory`, atomically: a reindex never reads half a file.
+
+    The file is read as the index will read it first, under a hidden name; one that gives no
+    article (binary, empty, no text) is removed and refused, so that it never sits in the corpus.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     target = target_path(directory, safe_name)
     # A hidden temporary name: the corpus loader skips dot files.
-    descriptor, temporary = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
+    descriptor, temporary = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
+        check_readable(Path(temporary), target.name)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def check_readable(file: Path, name: str) -> None:
+    """`UploadRefused` naming why, unless `file` gives at least one article."""
+    from newsbot.index.loaders import load_corpus
+
+    loaded = load_corpus([file])
+    if not loaded.documents:
+        reasons = "; ".join(dict.fromkeys(s.reason for s in loaded.skipped)) or "no article in it"
+        raise UploadRefused(f"Not added: {name}: {reasons[:300]}.")

@@ -70,7 +70,8 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except BaseException:
         shared.end_rebuild()
         raise
-    context.application.create_task(rebuild(shared, status), update=update, name="newsbot:reindex")
+    running = lambda: context.application.running  # noqa: E731
+    context.application.create_task(rebuild(shared, status, running=running), update=update, name="newsbot:reindex")
 
 
 @admin_only
@@ -107,7 +108,8 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         shared.end_rebuild()
         raise
     log.info("admin %s added %s", update.effective_user.id if update.effective_user else None, path)
-    context.application.create_task(rebuild(shared, status, title), update=update, name="newsbot:upload")
+    running = lambda: context.application.running  # noqa: E731
+    context.application.create_task(rebuild(shared, status, title, running=running), update=update, name="newsbot:upload")
 
 
 @admin_only
