@@ -105,7 +105,7 @@ class Services:
         """Answer on the worker pool; `within`: only from the articles with these doc_ids."""
         self.pending += 1
         try:
-            return await self.in_pool(self.engine.answer, question, k=self.settings.answer_k, within=within)
+            return await self.in_pool(self.engine.answer, question, k=self.settings.engine.pipeline.k, within=within)
         finally:
             self.pending -= 1
 
