@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from pathlib import Path
 
+import pytest
 from bot_harness import ADMIN_ID, USER_ID, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import BotMessage, FakeTelegram
@@ -117,3 +120,49 @@ class TestStatsAndSources:
         assert [b["text"] for b in page.buttons()] == ["‹ Previous"]
         assert "15. Leaders meet in Kuala Lumpur — Test Wire" in page.plain
         await telegram.wait_for(lambda: query in telegram.callback_answers)
+
+
+class TestHostileUploadsAndShutdown:
+    """Issue 11: refused uploads never stay in the corpus; no server path in chat; a stop during a
+    rebuild is prompt."""
+
+    @pytest.mark.parametrize(("name", "content", "reason"), [
+        ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "binary file, not text"),
+        ("blank.md", b"   \n\n  ", "empty file"),
+        ("menu.txt", b"Home\n\nNews > Sport", "no article text after cleaning"),
+    ])
+    async def test_an_upload_that_gives_no_article_is_removed_and_refused(
+        self, telegram: FakeTelegram, running_bot, engine: FakeEngine, corpus_dir: Path, name, content, reason
+    ):
+        before = names_in(corpus_dir)
+        admin = telegram.user(ADMIN_ID, "Ada")
+        refusal = await wait_reply(telegram, telegram.send_document(telegram.private_chat(admin), admin, name, content))
+        assert refusal.plain == f"Not added: {name}: {reason}."
+        assert names_in(corpus_dir) == before and not [n for n in os.listdir(corpus_dir) if n.startswith('.')]
+        assert not engine.reindexing
+
+    async def test_a_failed_reindex_shows_no_server_path(self, telegram: FakeTelegram, running_bot, corpus_dir: Path):
+        shutil.rmtree(corpus_dir)
+        os.mkdir(corpus_dir)
+        admin = telegram.user(ADMIN_ID, "Ada")
+        status = await wait_reply(telegram, telegram.send_text(telegram.private_chat(admin), admin, "/reindex"))
+        await telegram.wait_for(lambda: is_final(status))
+        assert status.plain.startswith("❌ Reindexing failed: no articles to index in")
+        assert str(corpus_dir.parent) not in status.plain
+
+    async def test_stopping_the_bot_during_a_rebuild_stops_the_rebuild(
+        self, telegram: FakeTelegram, running_bot, engine: FakeEngine, corpus_dir: Path
+    ):
+        import time
+
+        for number in range(30):
+            (corpus_dir / f"extra{number:02d}.txt").write_text(f"Extra article {number}\nSentence {number}.", encoding="utf-8")
+        engine.rebuild_step_seconds = 1.0  # a 30 s rebuild
+        admin = telegram.user(ADMIN_ID, "Ada")
+        status = await wait_reply(telegram, telegram.send_text(telegram.private_chat(admin), admin, "/reindex"))
+        await telegram.wait_for(lambda: any("embedding chunks" in t for t in status.history))
+        started = time.monotonic()
+        await running_bot.stop()
+        assert time.monotonic() - started < 10
+        assert status.plain == "⏹ Reindexing stopped: the bot is shutting down; the old index is kept."
+        assert not engine.reindexing
