@@ -43,12 +43,12 @@ def ms_stats(values: list[float]) -> dict[str, float]:
 
 
 def questions_table(args: argparse.Namespace) -> dict[str, Any]:
-    from newsbot.bot.progress import TerminalProgress
     from newsbot.cli.commands import _quiet_libraries
     from newsbot.cli.evaluate import eval_index_dir, read_questions
     from newsbot.index.embed import Embedder
     from newsbot.index.engine import Engine
     from newsbot.index.loaders import load_corpus
+    from newsbot.index.progress import TerminalProgress
 
     from bench.pipelines import BM25Baseline, NewsbotPipeline, TutorialBaseline
 

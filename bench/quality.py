@@ -61,12 +61,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from newsbot.bot.progress import TerminalProgress
     from newsbot.cli.commands import _quiet_libraries
     from newsbot.cli.evaluate import _remembering_embedder, eval_index_dir, read_questions
     from newsbot.index.engine import Engine
     from newsbot.index.loaders import load_corpus
     from newsbot.index.metrics import read_qrels, summarise
+    from newsbot.index.progress import TerminalProgress
     from tqdm import tqdm
 
     _quiet_libraries()

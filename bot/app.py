@@ -88,7 +88,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 def _prepare_engine(engine: AnswerEngine) -> None:
-    from newsbot.bot.progress import TerminalProgress
+    from newsbot.index.progress import TerminalProgress
 
     progress = TerminalProgress()
     try:
@@ -176,15 +176,18 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+class ServeError(Exception):
+    """The bot cannot run: a setting, the token, the Bot API or the index; the message says which."""
+
+
 def serve(args: argparse.Namespace) -> int:
-    """`newsbot serve`: run until SIGINT or SIGTERM; configuration problems are one-line errors."""
-    from newsbot.cli.main import CliError
+    """`newsbot serve`: run until SIGINT or SIGTERM; configuration problems raise ServeError (one line)."""
     from newsbot.index.store import IndexError_
 
     try:
         settings = settings_from_args(args)
     except SettingsError as error:
-        raise CliError(str(error)) from None
+        raise ServeError(str(error)) from None
     logsafe.hide_secrets(settings.secrets())
     # httpx logs every request (URL included) at INFO: noise for a bot that long-polls.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -197,10 +200,10 @@ def serve(args: argparse.Namespace) -> int:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         # PTB's message quotes the token; ours does not.
-        raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check it with @BotFather") from None
+        raise ServeError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check it with @BotFather") from None
     except NetworkError as error:
-        raise CliError(f"cannot reach the Bot API at {settings.base_url}: {logsafe.redact(str(error))}") from None
+        raise ServeError(f"cannot reach the Bot API at {settings.base_url}: {logsafe.redact(str(error))}") from None
     except IndexError_ as error:
-        raise CliError(str(error)) from None
+        raise ServeError(str(error)) from None
     print("newsbot: stopped", file=sys.stderr)
     return 0

@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
+from typing import TextIO
 
-from newsbot.index.types import Answer, SourceRef
+from newsbot.index.types import Answer, CitedSentence, SourceRef
 
 NOT_FOUND = "Not found in my articles."
+BOLD, NORMAL = "\033[1m", "\033[22m"  # ANSI SGR: bold on, normal intensity
+
+
+def terminal_bold(stream: TextIO) -> bool:
+    """Whether to show answer spans in bold on `stream`: a terminal that is not "dumb", and no NO_COLOR."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+    return tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def sentence_text(sentence: CitedSentence, bold: bool = False) -> str:
+    """The sentence verbatim; with `bold`, its answer spans between ANSI bold codes."""
+    if not bold or not sentence.highlights:
+        return sentence.text
+    pieces, position = [], 0
+    for start, end in sentence.highlights:
+        pieces += [sentence.text[position:start], BOLD, sentence.text[start:end], NORMAL]
+        position = end
+    return "".join(pieces) + sentence.text[position:]
 
 
 def source_line(source: SourceRef) -> str:
@@ -21,12 +44,13 @@ def source_line(source: SourceRef) -> str:
     return line
 
 
-def render_text(answer: Answer) -> str:
-    """Readable text: the cited sentences with [n] markers, then the numbered sources."""
+def render_text(answer: Answer, bold: bool = False) -> str:
+    """Readable text: the cited sentences with [n] markers (answer spans bold with `bold`), then the numbered sources."""
     if not answer.answered:
         hint = f" ({answer.reason})" if answer.reason else ""
         return f"{NOT_FOUND}{hint}\nTry other words, or ask about something the articles cover."
-    lines = [answer.text, "", "Sources:"]
+    cited = " ".join(f"{sentence_text(s, bold)} [{s.source_number}]" for s in answer.sentences)
+    lines = [cited, "", "Sources:"]
     lines.extend(source_line(s) for s in answer.sources)
     return "\n".join(lines)
 
@@ -47,6 +71,7 @@ def answer_record(answer: Answer) -> dict[str, object]:
                 "url": sources[s.source_number].url,
                 "date": sources[s.source_number].date,
                 "score": s.score,
+                "highlights": [[start, end] for start, end in s.highlights],
             }
             for s in answer.sentences
         ],

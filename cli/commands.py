@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from newsbot.bot.progress import TerminalProgress
 from newsbot.cli.main import CliError
+from newsbot.index.progress import TerminalProgress
 
 
 def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  # type: ignore[no-untyped-def]
@@ -102,7 +102,7 @@ def _parse_date(value: str | None, flag: str) -> date | None:
 
 def run_ask(args: argparse.Namespace) -> int:
     """Answer one question, or each line of stdin."""
-    from newsbot.bot.render import render_json, render_text
+    from newsbot.bot.render import render_json, render_text, terminal_bold
     from newsbot.index.store import IndexError_
 
     since = _parse_date(args.since, "--since")
@@ -128,12 +128,12 @@ def run_ask(args: argparse.Namespace) -> int:
         progress.close()
 
     questions = [args.question] if args.question is not None else _stdin_questions()
-    render = render_json if args.json else render_text
+    bold = not args.json and terminal_bold(sys.stdout)  # plain when piped
     for number, question in enumerate(questions):
         answer = engine.answer(question, k=k, since=since, until=until)
         if not args.json and number:
             print()
-        print(render(answer), flush=True)
+        print(render_json(answer) if args.json else render_text(answer, bold=bold), flush=True)
     return 0
 
 
@@ -145,9 +145,12 @@ def _stdin_questions():  # type: ignore[no-untyped-def]
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run the Telegram bot until stopped."""
-    from newsbot.bot.app import serve
+    from newsbot.bot.app import ServeError, serve
 
-    return serve(args)
+    try:
+        return serve(args)
+    except ServeError as error:
+        raise CliError(str(error)) from None
 
 
 def run_eval(args: argparse.Namespace) -> int:

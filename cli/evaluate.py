@@ -96,9 +96,9 @@ def _remembering_embedder(config: EngineConfig) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run `newsbot eval` with parsed arguments; print a table, or one JSON object with --json."""
-    from newsbot.bot.progress import TerminalProgress
     from newsbot.index.engine import DEFAULT_K, Engine
     from newsbot.index.metrics import Outcome, read_qrels, summarise
+    from newsbot.index.progress import TerminalProgress
     from newsbot.index.store import IndexError_
 
     if args.limit is not None and args.limit <= 0:
