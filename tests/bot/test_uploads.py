@@ -46,8 +46,14 @@ class TestCheckUpload:
 
 class TestSave:
     def test_saves_inside_the_directory_without_overwriting(self, tmp_path: Path):
-        first = save(tmp_path / "corpus", "a.txt", b"one")
-        second = save(tmp_path / "corpus", "a.txt", b"two")
+        one, two = b"One\nThe first article says one thing.", b"Two\nThe second article says another."
+        first = save(tmp_path / "corpus", "a.txt", one)
+        second = save(tmp_path / "corpus", "a.txt", two)
         assert (first.name, second.name) == ("a.txt", "a-2.txt")
-        assert first.read_bytes() == b"one" and second.read_bytes() == b"two"
+        assert first.read_bytes() == one and second.read_bytes() == two
         assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["a-2.txt", "a.txt"]  # no temporary left
+
+    def test_a_file_that_gives_no_article_is_refused_and_removed(self, tmp_path: Path):
+        with pytest.raises(UploadRefused, match=r"^Not added: a\.txt: binary file, not text\.$"):
+            save(tmp_path / "corpus", "a.txt", b"\x00\x01\x02" * 100)
+        assert list((tmp_path / "corpus").iterdir()) == []
