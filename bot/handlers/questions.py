@@ -160,7 +160,7 @@ async def _answer_in_thread(shared: Services, thread: Thread, replied_to: Contex
         answer = await shared.answer(thread.question, within=replied_to.doc_ids)
         if answer.answered:
             return answer
-    return await shared.answer(thread.question)
+    return await shared.answer(thread.question_for_all)
 
 
 def feedback_keyboard(question_id: int) -> InlineKeyboardMarkup:

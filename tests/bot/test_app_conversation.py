@@ -39,7 +39,7 @@ class TestFollowUps:
         follow_up = telegram.send_text(chat, user, "and when was that?", reply_to=first)
         (answer,) = await wait_answer(telegram, follow_up)
         assert answer.reply_to == follow_up["message_id"]
-        assert engine.questions[-1] == "when was that? (attended Kuala Lumpur talks)"
+        assert engine.questions[-1] == "when was the talks?"
         assert engine.within[-1] == ("talks",)
         assert "https://example.com/talks" in answer.plain
         assert bold_texts(answer.text) == ["Tuesday"]
@@ -65,7 +65,7 @@ class TestFollowUps:
         assert bold_texts(second.text) == ["Melrose"]
         (third,) = await wait_answer(telegram, telegram.send_text(group, user, "when was it opened?", reply_to=second))
         assert engine.within[-1] == ("bridge",)
-        assert engine.questions[-1] == "when was it opened? (designed footbridge)"
+        assert engine.questions[-1] == "when was the footbridge opened?"
         assert bold_texts(third.text) == ["4 March 2021"]
         assert "https://example.com/bridge" in third.plain
 

@@ -13,6 +13,7 @@ import pytest
 from newsbot.index.config import shipped_corpus_paths as default_corpus_paths
 from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine
+from newsbot.index.followup import resolve, start_thread
 
 pytestmark = pytest.mark.model
 
@@ -73,6 +74,16 @@ class TestSeedArticle:
         assert answer.answered
         assert "peace treaty" in answer.text
         assert len(answer.sentences) <= 3
+
+    def test_follow_ups_in_the_thread_are_answered_from_the_cited_article(self, seed_engine: Engine):
+        first = seed_engine.answer("Who attended the Kuala Lumpur talks?")
+        thread = start_thread(first.question)
+        cited = [s.doc_id for s in first.sources]
+        for follow_up, bold in (("how long did they last?", "two-day"), ("and where was it held?", "Malaysia")):
+            answer = seed_engine.answer(resolve(follow_up, thread).question, within=cited)
+            assert answer.answered, answer.reason
+            assert [s.doc_id for s in answer.sources] == cited
+            assert bold in [s.text[a:b] for s in answer.sentences for a, b in s.highlights], answer.text
 
     def test_furniture_is_never_cited(self, seed_engine: Engine):
         answer = seed_engine.answer("How do I log in to write comments?")
@@ -172,7 +183,9 @@ class TestAskCommand:
         first, second = (json.loads(line) for line in lines)
         assert set(first) == {"question", "answered", "answer", "sentences", "sources", "latency_ms"}
         assert first["answered"] is True and second["answered"] is False
-        assert set(first["sentences"][0]) == {"text", "doc_id", "title", "source", "url", "date", "score"}
+        assert set(first["sentences"][0]) == {"text", "doc_id", "title", "source", "url", "date", "score", "highlights"}
+        bold = [s["text"][start:end] for s in first["sentences"] for start, end in s["highlights"]]
+        assert set(SEED_ATTENDEES) <= set(bold), bold  # the answer's names, as offsets into each text
         assert first["sentences"][0]["title"] == "North Korean and U.S. officials hold two-day meeting"
         assert isinstance(first["latency_ms"], float) and first["latency_ms"] > 0
         assert second["sentences"] == [] and second["answer"] == ""
@@ -183,6 +196,7 @@ class TestAskCommand:
         assert result.returncode == 0, result.stderr
         assert "[1]" in result.stdout and "Sources:" in result.stdout
         assert "Korea JoongAng Daily" in result.stdout
+        assert "\033[" not in result.stdout  # piped: no terminal bold
         again = _newsbot("ask", "Who is Koh Yoo-hwan?", env=env)
         assert again.returncode == 0
         assert "indexed" not in again.stderr  # the second ask reuses the index
