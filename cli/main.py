@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         "TELEGRAM_BASE_URL, NEWSBOT_ADMINS (comma-separated user ids), NEWSBOT_INDEX_DIR, NEWSBOT_CORPUS (paths "
         "separated by ':'), and optionally NEWSBOT_UPLOAD_DIR, NEWSBOT_FEEDBACK_DB, NEWSBOT_WEBHOOK_URL, "
         "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB, NEWSBOT_LOG_QUESTIONS "
-        "(1: put each question's text in its log line). Flags override them.",
+        "(1: put each question's text in its log line), NEWSBOT_FEEDS (feed URLs separated by spaces or commas), "
+        "NEWSBOT_FEED_INTERVAL (minutes between polls, default 15), NEWSBOT_FEEDS_DIR, NEWSBOT_FEEDS_ALLOW_PRIVATE. "
+        "Flags override them.",
     )
     _add_index_dir(serve)
     serve.add_argument("--corpus", type=Path, action="append", default=None, metavar="PATH", help="corpus path read by /reindex (repeatable)")

@@ -9,7 +9,8 @@ went wrong in a few words, for /feeds and the CLI.
 
 The address check resolves the name before the request; httpx resolves it again when it connects.
 A DNS server that answers differently within that second (DNS rebinding) could slip past it; a
-deployment that must rule that out puts the bot behind an egress proxy or firewall as well.
+deployment that must rule that out also blocks private ranges for the bot in its firewall. Proxy
+variables in the environment are ignored (`trust_env=False`), so no setting reroutes the checks.
 """
 
 from __future__ import annotations
