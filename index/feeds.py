@@ -236,9 +236,7 @@ class FeedUpdater:
         return result
 
     async def _update(self, state: FeedState) -> UpdateResult:
-        # Items that failed are tried again with the next update, so the feed is then read in full.
-        conditional = not state.item_failures
-        page = await self.fetcher.get(state.url, state.etag if conditional else "", state.last_modified if conditional else "")
+        page = await self.fetcher.get(state.url, state.etag, state.last_modified)
         if page.not_modified:
             return UpdateResult(state.url, not_modified=True)
         feed = parse_feed(page) if not _is_html(page) else None
@@ -257,8 +255,10 @@ class FeedUpdater:
         if new:
             await asyncio.to_thread(self.store.write_articles, state.url, articles)
         state.articles = len(articles)
-        # Remembered only now: were the items lost on the way, the next update fetches them again.
-        state.etag, state.last_modified = page.etag, page.last_modified
+        # Remembered only now, and only when no item is left for later (one that failed, or beyond
+        # max_items): a 304 would hide those until the feed changed.
+        left = feed is not None and any(state.items.get(e.guid) != e.stamp for e in feed.entries)
+        state.etag, state.last_modified = ("", "") if left else (page.etag, page.last_modified)
         error = _items_error(errors, len(feed.entries) if feed else 1)
         return UpdateResult(state.url, new_articles=new, error=error)
 

@@ -101,6 +101,17 @@ class TestFeeds:
         [record] = articles(store, server.url("/story.html")).values()
         assert record["id"] == server.url("/story.html") and "river bridge opened" in record["text"]
 
+    async def test_a_long_feed_is_fetched_over_several_updates(self, server: FeedServer, tmp_path: Path):
+        server.route("/feed.xml", rss("Gazette", add_pages(server, 5)), "application/rss+xml", etag='"v1"')
+        store = FeedStore(tmp_path)
+        url = server.url("/feed.xml")
+        async with Fetcher(FAST) as fetcher:
+            updater = FeedUpdater(store, fetcher, UpdatePolicy(max_items=2))
+            counts = [(await updater.update(url, now=NOW)).new_articles for _ in range(4)]
+        assert counts == [2, 2, 1, 0]  # no 304 hides the items left for later
+        assert len(articles(store, url)) == 5
+        assert "if-none-match" in [r for r in server.requests if r.path == "/feed.xml"][-1].headers
+
     async def test_at_most_two_requests_at_a_time_to_one_host(self, server: FeedServer, tmp_path: Path):
         server.route("/feed.xml", rss("Gazette", add_pages(server, 6, delay=0.1)), "application/rss+xml")
         store = FeedStore(tmp_path)
