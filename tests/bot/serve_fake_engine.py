@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ from newsbot.index.types import Answer  # noqa: E402
 
 
 class SlowFakeEngine(FakeEngine):
-    def _answer(self, question: str, started: float) -> Answer:
+    def _answer(self, question: str, started: float, within: Collection[str] | None) -> Answer:
         if "slowly" in question.lower():
             time.sleep(float(os.environ.get("NEWSBOT_TEST_SLOW_SECONDS", "2")))
-        return super()._answer(question, started)
+        return super()._answer(question, started, within)
 
 
 def fake_engine(settings: Any) -> SlowFakeEngine:
