@@ -19,7 +19,8 @@ def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  #
     _quiet_libraries()
     try:
         config = EngineConfig.from_env(
-            backend=getattr(args, "backend", None), index_dir=args.index_dir, faiss_index=getattr(args, "faiss_index", None)
+            backend=getattr(args, "backend", None), index_dir=args.index_dir, faiss_index=getattr(args, "faiss_index", None),
+            database_url=getattr(args, "database_url", None),
         )
         return Engine(corpus_paths=corpus_paths, config=config)
     except (ConfigError, ValueError, FileNotFoundError) as error:
@@ -65,7 +66,7 @@ def run_index(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write the index in {engine.index_dir}: {error.strerror or error}") from None
     finally:
         progress.close()
-    print(f"{summary.describe()}\nindex: {engine.index_dir}", file=sys.stderr)
+    print(f"{summary.describe()}\nindex: {engine.location}", file=sys.stderr)
     return 0
 
 
@@ -115,7 +116,8 @@ def run_ask(args: argparse.Namespace) -> int:
     engine = _engine(args)
     progress = TerminalProgress()
     try:
-        if args.index_dir is None:
+        # A shared database is built by `newsbot index` only: never rebuilt here from the default corpus.
+        if args.index_dir is None and not engine.config.database_url:
             summary = engine.ensure_index(progress)
             if summary is not None:
                 print(f"newsbot: {summary.describe()}", file=sys.stderr)

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from newsbot.index.config import ConfigError
 
     try:
-        config = EngineConfig.from_env(backend=args.backend)
+        config = EngineConfig.from_env(backend=args.backend, database_url=getattr(args, "database_url", None))
         index_dir = args.index_dir or eval_index_dir(args.corpus, config)
         engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=_remembering_embedder(config), config=config)
     except (ConfigError, ValueError, FileNotFoundError) as error:
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         "questions_file": str(args.questions),
         "unanswerable_files": [str(p) for p in args.unanswerable or []],
         "qrels_file": str(args.qrels) if args.qrels else None,
-        "index_dir": str(index_dir),
+        "index_dir": engine.location,
         "backend": config.backend,
         "k": DEFAULT_K,
         "seconds": round(time.perf_counter() - started, 2),

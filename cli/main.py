@@ -28,6 +28,16 @@ def _add_index_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_database_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="keep the index in PostgreSQL + pgvector at this libpq URL, e.g. postgresql://newsbot:secret@db:5432/newsbot "
+        "(default: $NEWSBOT_DATABASE_URL; unset: the index directory)",
+    )
+
+
 def _add_backend(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",
@@ -58,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--feeds-dir", type=Path, default=None, metavar="DIR",
                        help="where fetched articles and feed state are kept (default: $NEWSBOT_FEEDS_DIR or a per-user data directory)")
     _add_index_dir(index)
+    _add_database_url(index)
     _add_backend(index)
     index.add_argument("--faiss-index", choices=("auto", "flat", "hnsw", "ivf"), default="auto", help="FAISS index type (default: by size)")
 
@@ -69,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("question", nargs="?", metavar="QUESTION", help="the question; omit to read questions from stdin")
     _add_index_dir(ask)
+    _add_database_url(ask)
     _add_backend(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--k", type=int, default=None, metavar="N", help="number of top chunks to draw sentences from (default: 4)")
@@ -87,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Flags override them.",
     )
     _add_index_dir(serve)
+    _add_database_url(serve)
     serve.add_argument("--corpus", type=Path, action="append", default=None, metavar="PATH", help="corpus path read by /reindex (repeatable)")
     serve.add_argument("--webhook-url", default=None, metavar="URL", help="serve a webhook at URL instead of long polling")
     serve.add_argument("--listen", default="0.0.0.0", help="webhook listen address (default: 0.0.0.0)")
@@ -107,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--qrels", type=Path, default=None, metavar="FILE", help="BEIR qrels (.tsv) for nDCG@10")
     evaluate.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N questions of each file")
     _add_index_dir(evaluate)
+    _add_database_url(evaluate)
     _add_backend(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     return parser

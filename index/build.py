@@ -7,8 +7,10 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from newsbot.index import store
@@ -96,17 +98,20 @@ def build_index(
     spec: ChunkSpec = ChunkSpec(),
     faiss_kind: str = "auto",
     pipeline: dict[str, object] | None = None,
+    target: IndexTarget | None = None,
 ) -> BuildSummary:
     """Build the index of `paths` in `index_dir`, reusing vectors of unchanged articles.
 
-    `pipeline` (the answer pipeline's configuration) is recorded in the manifest."""
+    `pipeline` (the answer pipeline's configuration) is recorded in the manifest. `target`, when
+    given, is where the index goes instead (the database: newsbot.index.postgres)."""
     import time
 
     if faiss_kind not in FAISS_KINDS:
         raise ValueError(f"faiss index must be one of {', '.join(FAISS_KINDS)}, got {faiss_kind!r}")
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
-    with store.build_lock(index_dir):
+    target = target or DirectoryTarget(index_dir)
+    with target.lock():
         report("reading articles", 0, 0)
         loaded: LoadResult = load_corpus(paths, on_file=lambda n: report("reading articles", n, 0))
         if not loaded.documents:
@@ -117,7 +122,7 @@ def build_index(
         documents = loaded.documents
         hashes = [document_hash(d) for d in documents]
         fingerprint = embedder.fingerprint
-        previous = _reusable(index_dir, fingerprint, spec)
+        previous = _reusable(target, fingerprint, spec)
 
         sentence_rows: list[tuple[int, int, int]] = []
         chunk_rows: list[tuple[int, int, int]] = []
@@ -164,7 +169,7 @@ def build_index(
                         seen_sentence.add(sentence_id)
 
         report("building search indexes", 0, 1)
-        faiss_index = make_faiss(chunk_vectors, faiss_kind)
+        faiss_index = make_faiss(chunk_vectors, faiss_kind) if target.uses_faiss else None
         lexical = LexicalIndex.build([passage(documents, sentences_arr, row)[0] for row in chunks_arr])
         manifest = store.Manifest(
             format_version=store.FORMAT_VERSION,
@@ -198,7 +203,7 @@ def build_index(
             lexical=lexical,
         )
         report("writing index", 0, 1)
-        path = store.write(index_dir, data)
+        path = target.write(data)
         report("done", 1, 1)
     return BuildSummary(
         documents=len(documents),
@@ -226,11 +231,41 @@ def passage(documents: Sequence[Document], sentences: np.ndarray, chunk_row: np.
     return prefix + body, spans
 
 
-def _reusable(index_dir: Path, fingerprint: str, spec: ChunkSpec) -> store.IndexData | None:
+class IndexTarget(Protocol):
+    """Where a build writes: the index directory, or the database (newsbot.index.postgres)."""
+
+    uses_faiss: bool
+
+    def lock(self) -> AbstractContextManager[None]: ...
+    def previous(self) -> store.IndexData | None: ...
+    def write(self, data: store.IndexData) -> str | Path: ...
+
+
+class DirectoryTarget:
+    """The index directory: a file lock, generations switched by a symlink (newsbot.index.store)."""
+
+    uses_faiss = True
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def lock(self) -> AbstractContextManager[None]:
+        return store.build_lock(self.directory)
+
+    def previous(self) -> store.IndexData | None:
+        try:
+            return store.load(self.directory)
+        except store.IndexError_:
+            return None
+
+    def write(self, data: store.IndexData) -> Path:
+        return store.write(self.directory, data)
+
+
+def _reusable(target: IndexTarget, fingerprint: str, spec: ChunkSpec) -> store.IndexData | None:
     """The current index, when its vectors can be reused for unchanged articles."""
-    try:
-        previous = store.load(index_dir)
-    except store.IndexError_:
+    previous = target.previous()
+    if previous is None:
         return None
     manifest = previous.manifest
     same = (

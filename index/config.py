@@ -6,6 +6,7 @@
 | NEWSBOT_CACHE_DIR | cache_dir | the per-user cache directory (platformdirs) |
 | NEWSBOT_INDEX_DIR | index_dir | `<cache_dir>/index` (for the shipped corpus) |
 | NEWSBOT_CORPUS | corpus_paths (':'-separated) | the corpus shipped with newsbot |
+| NEWSBOT_DATABASE_URL | database_url (libpq URL; the index lives in PostgreSQL) | unset: the index directory |
 
 Nothing else in the engine reads the environment, and nothing changes it.
 """
@@ -39,6 +40,7 @@ class EngineConfig:
     backend: str = DEFAULT_BACKEND
     faiss_index: str = "auto"
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    database_url: str | None = field(default=None, repr=False)  # may hold a password: kept out of repr
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -55,6 +57,7 @@ class EngineConfig:
             "cache_dir": _path(env.get("NEWSBOT_CACHE_DIR")),
             "index_dir": _path(env.get("NEWSBOT_INDEX_DIR")),
             "corpus_paths": tuple(Path(p) for p in env.get("NEWSBOT_CORPUS", "").split(os.pathsep) if p.strip()),
+            "database_url": env.get("NEWSBOT_DATABASE_URL", "").strip() or None,
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("corpus_paths"), list):

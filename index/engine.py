@@ -3,6 +3,10 @@
 An `Engine` holds an immutable snapshot of the loaded index; `reindex` builds a new generation
 on disk and swaps the snapshot in one assignment, so questions answered meanwhile use the old
 index and never see half of the new one. `answer` is safe to call from several threads.
+
+With a database (`EngineConfig.database_url`) the generations live in PostgreSQL and several
+engines share them: each checks at most every `REFRESH_S` which generation is current and loads
+the new one when another process switched it (newsbot.index.postgres).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from newsbot.index import store
@@ -21,9 +26,14 @@ from newsbot.index.config import EngineConfig
 from newsbot.index.embed import Embedder
 from newsbot.index.highlight import add_highlights
 from newsbot.index.pipeline import AnswerPipeline
+from newsbot.index.postgres.database import GenerationGone
 from newsbot.index.types import Answer, Document, Hit
 
+if TYPE_CHECKING:
+    from newsbot.index.postgres.generations import PostgresIndex
+
 DEFAULT_K = EngineConfig().pipeline.k
+REFRESH_S = 1.0  # how stale a replica's generation may be: one cheap query per second at most
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,32 @@ class Engine:
         self._data: store.IndexData | None = None
         self._reindex_lock = threading.Lock()
         self._stats: EngineStats | None = None
+        self._database: PostgresIndex | None = None  # opened on first use
+        self._refresh_lock = threading.Lock()
+        self._checked_at = 0.0
+
+    @property
+    def database(self) -> PostgresIndex | None:
+        """The index in PostgreSQL, when a database URL is configured (connected on first use)."""
+        if self.config.database_url and self._database is None:
+            from newsbot.index.postgres.generations import PostgresIndex
+
+            self._database = PostgresIndex(self.config.database_url)
+        return self._database
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages: the directory, or the database URL without password."""
+        return self.database.display if self.database is not None else str(self.index_dir)
 
     # -- loading ---------------------------------------------------------------------------
 
     def load(self) -> Engine:
         """Load the index; raises store.IndexError_ with a message that says how to fix it."""
+        if self.database is not None:
+            self._data = self.database.load(self.embedder.fingerprint, self.embedder.dimension)
+            self._checked_at = time.monotonic()
+            return self
         _single_threaded_search()
         self._data = store.load(self.index_dir, model_fingerprint=self.embedder.fingerprint)
         return self
@@ -72,7 +103,7 @@ class Engine:
     def ensure_index(self, progress: Progress | None = None) -> BuildSummary | None:
         """Load the index, building it first when it is missing or older than the corpus."""
         try:
-            manifest = store.read_manifest(self.index_dir)
+            manifest = self.database.read_manifest() if self.database is not None else store.read_manifest(self.index_dir)
             if manifest.source_fingerprint == source_fingerprint(self.corpus_paths):
                 self.load()
                 return None
@@ -109,7 +140,16 @@ class Engine:
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         started = time.perf_counter()
-        data = self.data  # one snapshot for the whole answer
+        try:
+            return self._answer(self._current(), question, k, since, until, within, started)
+        except GenerationGone:  # a replica that slept through two reindexes: load the current one
+            self.load()
+            return self._answer(self.data, question, k, since, until, within, started)
+
+    def _answer(
+        self, data: store.IndexData, question: str, k: int, since: date | None, until: date | None, within: Collection[str] | None, started: float
+    ) -> Answer:
+        """`answer` over one snapshot."""
         allowed = self._date_mask(data, since, until)
         if within is not None:
             wanted = set(within)
@@ -127,10 +167,26 @@ class Engine:
 
     def search(self, question: str, k: int) -> tuple[Hit, ...]:
         """The `k` best chunks for `question` by the pipeline's hybrid retrieval (for evaluation)."""
-        data = self.data
+        data = self._current()
         normalised = self.pipeline.normalise(question)
         hits = self.pipeline.retrieve(data, normalised, self._encode(normalised.text), k, None)
         return tuple(Hit(h.chunk_id, h.score, h.dense, h.lexical) for h in hits)
+
+    def _current(self) -> store.IndexData:
+        """The snapshot to answer from: with a database, the generation another process may have
+        switched to (checked at most every REFRESH_S; other threads answer from the old one while
+        one thread loads the new)."""
+        data = self.data
+        database = self._database
+        if database is None or time.monotonic() - self._checked_at < REFRESH_S or not self._refresh_lock.acquire(blocking=False):
+            return data
+        try:
+            self._checked_at = time.monotonic()
+            if database.current_generation() != getattr(data, "database_generation", None):
+                self.load()
+            return self.data
+        finally:
+            self._refresh_lock.release()
 
     def _encode(self, text: str) -> np.ndarray:
         return self.embedder.encode_queries([text])[0]
@@ -152,12 +208,19 @@ class Engine:
             raise store.ReindexRunning("a reindex is already running")
         try:
             summary = build_index(
-                paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind, pipeline=asdict(self.config.pipeline)
+                paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind,
+                pipeline=asdict(self.config.pipeline), target=self.database,
             )
             self.load()  # the same checks and search settings as any load; one assignment swaps
             return summary
         finally:
             self._reindex_lock.release()
+
+    def close(self) -> None:
+        """Release the database connections (nothing to release for an index directory)."""
+        if self._database is not None:
+            self._database.close()
+            self._database = None
 
     @property
     def reindexing(self) -> bool:
@@ -173,7 +236,7 @@ class Engine:
         if cached is not None and cached.generation == data.generation:
             return cached
         dates = sorted(d.date for d in data.documents if d.date)
-        size = sum(p.stat().st_size for p in Path(data.path).rglob("*") if p.is_file()) if data.path else 0
+        size = sum(p.stat().st_size for p in Path(data.path).rglob("*") if p.is_file()) if data.path else int(getattr(data, "size_bytes", 0))
         self._stats = EngineStats(
             documents=len(data.documents),
             chunks=len(data.chunks),

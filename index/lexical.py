@@ -96,6 +96,20 @@ class LexicalIndex:
         stats = json.loads((directory / "doc_freq.json").read_text())
         return cls(retriever, stats["df"], int(stats["n"]))
 
+    def chunk_weights(self) -> tuple[dict[str, int], Any]:
+        """The vocabulary (term -> column) and each chunk's BM25 weight of each term (idf included)
+        as a (chunks, terms) scipy CSR matrix: a chunk's score is its row times the query's term
+        counts, what `scores` computes (another store, PostgreSQL, scores with these)."""
+        import scipy.sparse as sparse
+
+        weights = self._retriever.scores
+        columns = len(weights["indptr"]) - 1
+        matrix = sparse.csc_matrix(
+            (weights["data"], weights["indices"], weights["indptr"]), shape=(int(weights["num_docs"]), columns)
+        ).tocsr()
+        vocabulary = {term: int(i) for term, i in self._retriever.vocab_dict.items() if int(i) < columns}
+        return vocabulary, matrix
+
     def idf(self, term: str) -> float:
         """Robertson-Sparck Jones IDF (never negative); unseen terms get the largest value."""
         df = self.doc_freq.get(term, 0)

@@ -1,0 +1,8 @@
+"""PostgreSQL + pgvector as the index store, shared by several processes (NEWSBOT_DATABASE_URL).
+
+- `database`: connecting, the schema and its version, one-line errors that say what to do.
+- `generations`: writing a generation (one transaction, one writer under an advisory lock),
+  switching to it, dropping old ones; loading the current one.
+- `stores`: the `VectorStore` / `LexicalStore` of the store seam over a generation's tables, and
+  `PgIndexData`, the snapshot the answer pipeline reads.
+"""
