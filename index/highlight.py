@@ -5,7 +5,10 @@
 dates for "when", the places for "where", each as a character span of the sentence, leaving out
 what the question already says. Careful patterns, no tagger: a span is only ever emphasis on
 verbatim text, so a miss costs a little help and a wrong span costs a little noise, never a
-wrong answer.
+wrong answer. On SQuAD dev (`bench/highlights.py`, the gold answer's sentence as the cited one)
+the answer is bold for 74% of "when", 85% of "how many", 65% of "who" and 51% of "where"
+questions; 70%, 58%, 45% and 51% of the bold spans are (part of) the answer. "Which X" questions
+about other named things get no spans: bolding every name there was right for 27% of spans.
 """
 
 from __future__ import annotations
@@ -56,7 +59,11 @@ _SAYS = re.compile(
     r",|\s(?:also\s)?(?:said|says|told|tells|added|adds|wrote|writes|argued|argues|explained|noted|stated|warned|"
     r"announced|asked|replied|insisted|claimed|confirmed|denied)\b"
 )
-_PLACE_PREPOSITIONS = _word_set("in at near from across outside inside into throughout around")
+# Before a place: "in Malaysia", "fled to Khanbaliq", "on Mount Wilson" (with "to" and "on", 8 points more
+# SQuAD dev "where" answers in bold, the same share of bold spans right). A name after the first
+# few is a place or an institution, not a person ("deputy ambassador to the United Nations").
+_PLACE_PREPOSITIONS = _word_set("in at near from across outside inside into throughout around to on towards toward via within off along through")
+_NOT_A_PERSON_AFTER = _word_set("in at near from across outside inside into throughout around")
 
 _SMALL_NUMBERS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -95,7 +102,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 # Spans of one kind separated only by these are one answer ("Friday, March 4", "Kuala Lumpur, Malaysia").
-_JOINABLE_GAP = re.compile(r",?\s|\s(?:and|or|to)\s|\s?[–-]\s?")
+_DATE_GAP = re.compile(r",?\s|\s(?:and|or|to)\s|\s?[–-]\s?")  # "Friday and Saturday", "1961 to 1972"
+_PLACE_GAP = re.compile(r",\s|\s(?:and|or)\s")  # "Geneva, Switzerland"; "from Karakorum to Khanbaliq" stays two
 
 
 def answer_spans(question: str, sentence: str) -> tuple[Span, ...]:
@@ -106,11 +114,14 @@ def answer_spans(question: str, sentence: str) -> tuple[Span, ...]:
         institution = re.search(r"\b(?:company|compan|organi[sz]ation|group|team|firm|party|club|band)", question, re.IGNORECASE)
         spans = _person_spans(sentence, asked, institutions=bool(institution))
     elif wanted is AnswerType.PLACE:
-        spans = _merged(sentence, _place_spans(sentence, asked), join=True)
+        places = list(_place_spans(sentence, asked))
+        if not places and re.search(r"\b(?:which|what)\s+(?:country|city|town|state|region|nation)", question, re.IGNORECASE):
+            places = _person_spans(sentence, asked, institutions=True)  # "Which country…?" "The Netherlands…"
+        spans = _merged(sentence, places, _PLACE_GAP)
     elif wanted is AnswerType.DATE:
-        spans = _merged(sentence, _new(sentence, _matches(_DATE, sentence), asked), join=True)
+        spans = _merged(sentence, _new(sentence, _matches(_DATE, sentence), asked), _DATE_GAP)
     elif wanted is AnswerType.NUMBER:
-        spans = _merged(sentence, _new(sentence, _amount_spans(question, sentence), asked), join=False)
+        spans = _merged(sentence, _new(sentence, _amount_spans(question, sentence), asked))
     else:
         return ()
     return tuple(spans)
@@ -138,7 +149,7 @@ def _person_spans(sentence: str, asked: set[str], institutions: bool) -> list[Sp
     for start, end in _capitalized_runs(sentence):
         words = _words_of(sentence[start:end])
         before = _word_before(sentence, start, keep_case=True)  # "The Ashby Singers won…" is a name
-        if before in _PLACE_PREPOSITIONS or (before == "the" and not institutions) or words[-1] in _DEMONYMS:
+        if before in _NOT_A_PERSON_AFTER or (before == "the" and not institutions) or words[-1] in _DEMONYMS:
             continue
         if any(word in _MONTHS or word in _WEEKDAYS for word in words):
             continue
@@ -173,7 +184,8 @@ def _amount_spans(question: str, sentence: str) -> list[Span]:
     X, or every number where the sentence doesn't name X."""
     if re.search(r"\bhow\s+long\b", question, re.IGNORECASE):
         lengths = [(start, end) for start, end in _number_spans(sentence) if _LENGTH_UNIT.match(sentence, end)]
-        return [*_matches(_DURATION, sentence), *lengths]
+        found = [*_matches(_DURATION, sentence), *lengths]
+        return found or _merged(sentence, _matches(_DATE, sentence), _DATE_GAP)  # "from 1961 to 1972"
     numbers = list(_number_spans(sentence))
     counted = _counted_words(question)
     if not counted or not any(word[:5] in counted for word in _words_of(sentence)):
@@ -256,13 +268,13 @@ def _new(sentence: str, spans: Iterable[Span], asked: set[str]) -> list[Span]:
     return [(start, end) for start, end in spans if not set(_words_of(sentence[start:end])) <= asked]
 
 
-def _merged(sentence: str, spans: Iterable[Span], join: bool) -> list[Span]:
-    """Sorted, overlaps united; with `join`, neighbours separated only by ", " or " and " too."""
+def _merged(sentence: str, spans: Iterable[Span], gap: re.Pattern[str] | None = None) -> list[Span]:
+    """Sorted, overlaps united; with `gap`, neighbours separated only by a match of it too."""
     merged: list[Span] = []
     for start, end in sorted(spans):
         if merged:
             last_start, last_end = merged[-1]
-            if start <= last_end or (join and _JOINABLE_GAP.fullmatch(sentence[last_end:start])):
+            if start <= last_end or (gap and gap.fullmatch(sentence[last_end:start])):
                 merged[-1] = (last_start, max(last_end, end))
                 continue
         merged.append((start, end))

@@ -103,3 +103,16 @@ class TestSentenceStart:
         sentence = "Trade ministers from six countries attended the Kuala Lumpur talks on Tuesday."
         assert shown("Who attended the Kuala Lumpur talks?", sentence) == []
         assert shown("Who led the talks?", "Sigal, a veteran negotiator, led the talks.") == ["Sigal"]
+
+
+class TestFallbacks:
+    def test_how_long_without_a_duration_takes_the_dates(self):
+        assert shown("How long did Project Apollo run?", "Apollo ran from 1961 to 1972 in three phases.") == ["1961 to 1972"]
+
+    def test_where_takes_places_after_to_and_on(self):
+        assert shown("Where did Kublai move the capital to?", "Kublai moved it from Karakorum to Khanbaliq.") == ["Karakorum", "Khanbaliq"]
+        assert shown("Where was the transmitter built?", "ABC built a transmitter on Mount Wilson.") == ["Mount Wilson"]
+
+    def test_which_country_takes_a_name_where_no_preposition_leads_to_one(self):
+        sentence = "Among the importers, the Netherlands faced a complete embargo."
+        assert shown("Which country faced a complete embargo?", sentence) == ["Netherlands"]
