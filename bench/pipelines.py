@@ -216,7 +216,7 @@ class NewsbotPipeline:
         started = time.perf_counter()
         answer = pipeline.run(data, row["question"], engine._encode)
         latency = (time.perf_counter() - started) * 1000
-        question = pipeline.normalise(row["question"])
+        question = pipeline.normalise(data, row["question"])
         hits = pipeline.retrieve(data, question, engine._encode(question.text), RETRIEVAL_DEPTH, None)
         ranked = dedupe(data.document(data.chunk(h.chunk_id).doc_index).doc_id for h in hits)
         cited = [s.text for s in answer.sentences]

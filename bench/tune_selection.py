@@ -58,8 +58,8 @@ def main() -> None:
     others = {p.name: read(p, args.limit) for p in args.unanswerable}
     started = time.time()
     normalise_question = AnswerPipeline(config.pipeline).normalise if args.normalised else PlainQuestion().run
-    asked = [normalise_question(q["question"]) for q in answerable]
-    other_asked = {name: [normalise_question(q["question"]) for q in rows] for name, rows in others.items()}
+    asked = [normalise_question(data, q["question"]) for q in answerable]
+    other_asked = {name: [normalise_question(data, q["question"]) for q in rows] for name, rows in others.items()}
     vectors = embedder.encode_queries([q.text for q in asked])
     other_vectors = {name: embedder.encode_queries([q.text for q in rows]) for name, rows in other_asked.items()}
     print(f"encoded in {time.time() - started:.1f}s", file=sys.stderr)

@@ -15,6 +15,7 @@ class AnswerType(Enum):
     DATE = "date"
     NUMBER = "number"
     PLACE = "place"
+    ENTITY = "entity"  # "which hospital", "what model": a named thing the question doesn't name
     OTHER = "other"
 
 
@@ -32,20 +33,24 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|van|von|bin|al|of|the))*\s+[A-Z][\w'’\-]+")
+# A capitalised word or run inside a sentence, or a quoted title: a named thing.
+_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+[A-Z0-9][\w'’\-]*)*|[\"“][^\"”]{2,60}[\"”]")
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
 
 
 def question_type(question: str) -> AnswerType:
     """The answer type asked for, from the question's wh-word and what follows it."""
     q = question.strip().lower()
-    if re.search(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(percentage|number|amount|proportion)\b", q):
+    if re.search(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(?:was\s+|is\s+|were\s+)?(?:the\s+)?(?:final\s+)?(percentage|number|amount|proportion|score|total|price|cost)\b", q):
         return AnswerType.NUMBER
     if re.search(r"\bwhen\b|\bwhat\s+(year|date|day|month|time|century|decade)\b|\bwhich\s+(year|date|day|month|century)\b", q):
         return AnswerType.DATE
     if re.search(r"\bwhere\b|\bwhat\s+(country|city|place|town|state|region|location)\b|\bwhich\s+(country|city|place|town|state|region)\b", q):
         return AnswerType.PLACE
-    if re.search(r"\bwho(m|se)?\b|\bwhat\s+(company|organi[sz]ation|group|team|person|man|woman)\b|\bwhich\s+(company|organi[sz]ation|group|team|person|people|officials?|players?|firms?)\b", q):
+    if re.search(r"\bwho(m|se)?\b|\bwhat\s+(company|organi[sz]ation|group|team|person|man|woman)\b|\bwhich\s+(?:\w+\s+)?(company|organi[sz]ation|group|team|person|people|officials?|players?|firms?|candidates?|leaders?|ceo|president|minister|winners?|members?|actors?|actress|singers?|artists?|authors?|directors?|coach|judge|scientists?)\b", q):
         return AnswerType.PERSON
+    if re.search(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:name[ds]?|called|nickname|title|brand|model|show|film|movie|book|album|song|bank|hospital|ship|aircraft|airline|party|award|prize|honou?r|newspaper|channel|network|university|school|club|league|event|product|game)\b", q):
+        return AnswerType.ENTITY
     return AnswerType.OTHER
 
 
@@ -58,14 +63,34 @@ def is_list_question(question: str) -> bool:
     return bool(match and match.group(2).endswith("s") and match.group(2) not in {"is", "was", "has", "does", "this", "its"})
 
 
+_YEAR = re.compile(r"^(?:1[5-9]|20)\d\d$")
+_MONEY_QUESTION = re.compile(
+    r"\bhow\s+much\b.*\b(pay|paid|cost|costs|worth|price|fine[ds]?|spend|spent|salary|budget|fund|funding|debt|compensation|damages|raise[ds]?|sell|sold|earn|earned|owe[ds]?|settle|settlement|award(?:ed)?)\b"
+    r"|\bhow\s+much\s+(money|cash)\b",
+)
+_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|trillion)?\s*(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b|\b(?:US|A|C|NZ|HK)\$", re.IGNORECASE)
+
+
 def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
-    """True when `sentence` holds something of the wanted type that the question doesn't already name."""
+    """True when `sentence` holds something of the wanted type that the question doesn't already name.
+
+    Numbers: a year is not a count, and "how much" about money wants an amount of money."""
     if wanted is AnswerType.OTHER:
         return False
-    pattern = {AnswerType.DATE: _DATE, AnswerType.NUMBER: _NUMBER, AnswerType.PERSON: _NAME, AnswerType.PLACE: _PLACE}[wanted]
+    if wanted is AnswerType.NUMBER and _MONEY_QUESTION.search(question.lower()):
+        return any(m.group().lower() not in question.lower() for m in _MONEY.finditer(sentence))
+    pattern = {
+        AnswerType.DATE: _DATE,
+        AnswerType.NUMBER: _NUMBER,
+        AnswerType.PERSON: _NAME,
+        AnswerType.PLACE: _PLACE,
+        AnswerType.ENTITY: _ENTITY,
+    }[wanted]
     asked = question.lower()
     for match in pattern.finditer(sentence):
         found = match.group().lower()
+        if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):
+            continue
         if found not in asked and not all(part in asked for part in found.split()):
             return True
     return False

@@ -113,7 +113,7 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load the model and the index now, so that the first answer is not slowed by it."""
-        _ = self.data
+        self.pipeline.normalise(self.data, "warm up: 2 US tpyos")  # the lexicon, number table, vocabulary
         self.embedder.encode_queries(["warm up"])
 
     @property
@@ -168,7 +168,7 @@ class Engine:
     def search(self, question: str, k: int) -> tuple[Hit, ...]:
         """The `k` best chunks for `question` by the pipeline's hybrid retrieval (for evaluation)."""
         data = self._current()
-        normalised = self.pipeline.normalise(question)
+        normalised = self.pipeline.normalise(data, question)
         hits = self.pipeline.retrieve(data, normalised, self._encode(normalised.text), k, None)
         return tuple(Hit(h.chunk_id, h.score, h.dense, h.lexical) for h in hits)
 
@@ -224,7 +224,10 @@ class Engine:
 
     @property
     def reindexing(self) -> bool:
-        return self._reindex_lock.locked()
+        """A rebuild is running here, or (with a database) in another process sharing it."""
+        if self._reindex_lock.locked():
+            return True
+        return self.database is not None and self.database.writer_busy()
 
     def documents(self) -> list[Document]:
         return list(self.data.documents)

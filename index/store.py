@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 from newsbot.index.lexical import LexicalIndex
+from newsbot.index.lexicon import Lexicon
 from newsbot.index.stores import FaissVectorStore
 from newsbot.index.types import Chunk, Document, Sentence
 
@@ -104,6 +105,15 @@ class IndexData:
         if found is None or found.index is not self.faiss:
             found = FaissVectorStore(self.faiss, self.chunk_vectors, self.sentence_vectors)
             self.cache["vector_store"] = found
+        return found
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """What the corpus teaches about its words (stored with the index; learned once if older)."""
+        found: Lexicon | None = self.cache.get("lexicon")
+        if found is None:
+            found = (Lexicon.load(self.path) if self.path is not None else None) or Lexicon.learn(self.documents)
+            self.cache["lexicon"] = found
         return found
 
     @property
@@ -284,7 +294,8 @@ def write(directory: Path, data: IndexData) -> Path:
         np.save(tmp / "sentence_vectors.npy", np.asarray(data.sentence_vectors, dtype=np.float32))
         faiss.write_index(data.faiss, str(tmp / "faiss.index"))
         data.lexical.save(tmp)
-        sizes = {name: (tmp / name).stat().st_size for name in _FILES}
+        data.lexicon.save(tmp)
+        sizes = {name: (tmp / name).stat().st_size for name in (*_FILES, "lexicon.json")}
         sizes.update({f"bm25/{p.name}": p.stat().st_size for p in (tmp / "bm25").iterdir()})
         manifest = Manifest(**{**asdict(data.manifest), "file_sizes": sizes, "created": time.time()})
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1))

@@ -1,7 +1,7 @@
 """The answer pipeline, assembled from its stages in one place.
 
     question -> normalise -> retrieve (dense, lexical) -> fuse -> candidate sentences -> score
-             -> decide (answer or decline) -> choose -> cite
+             -> check -> decide (answer or decline) -> choose -> cite
 
 Each stage is a small class in a module of its own: constructed with validated parameters, run
 with the index snapshot (`IndexData`) and the previous stage's frozen output. docs/ARCHITECTURE.md
@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from newsbot.index.pipeline.candidates import SentenceCandidates
+from newsbot.index.pipeline.check import AnswerCheck
 from newsbot.index.pipeline.choose import ChoiceParams, SentenceChooser
 from newsbot.index.pipeline.cite import Citer
 from newsbot.index.pipeline.decide import Decider, DecisionModel
 from newsbot.index.pipeline.fuse import FusionWeights, ZScoreFusion
-from newsbot.index.pipeline.question import PlainQuestion
-from newsbot.index.pipeline.records import Decision, FusedHit, Question, Scored
+from newsbot.index.pipeline.normalise import QuestionNormaliser
+from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
 from newsbot.index.pipeline.retrieve import DenseRetriever, LexicalRetriever
 from newsbot.index.pipeline.score import ScoreWeights, SentenceScorer
 from newsbot.index.store import IndexData
@@ -53,6 +54,7 @@ class Trace:
     scored: tuple[Scored, ...] = ()
     decision: Decision | None = None
     idf: dict[str, float] = field(default_factory=dict)
+    check: Check | None = None
 
 
 class AnswerPipeline:
@@ -61,16 +63,17 @@ class AnswerPipeline:
     def __init__(
         self,
         config: PipelineConfig = PipelineConfig(),
-        normaliser: Callable[[str], Question] | None = None,
+        normaliser: Callable[[IndexData | None, str], Question] | None = None,
         decider: Decider | None = None,
         decision_model: DecisionModel | None = None,
     ) -> None:
         self.config = config
-        self.normalise = normaliser or PlainQuestion().run
+        self.normalise = normaliser or QuestionNormaliser().run
         self.dense = DenseRetriever(config.fusion.candidates)
         self.lexical = LexicalRetriever(config.fusion.candidates)
         self.fusion = ZScoreFusion(config.fusion)
         self.scorer = SentenceScorer(config.scoring)
+        self.checker = AnswerCheck()
         self.decider = decider or Decider(decision_model)
         self.chooser = SentenceChooser(config.choice)
         self.citer = Citer()
@@ -90,8 +93,9 @@ class AnswerPipeline:
         candidates = SentenceCandidates(k).run(data, hits)
         scored = self.scorer.run(data, question, vector, candidates)
         idf = self.scorer.idf(data, question)
-        decision = self.decider.run(data, question, idf, scored, hits)
-        return Trace(question, hits[:k], scored, decision, idf)
+        check = self.checker.run(data, question, idf, scored)
+        decision = self.decider.run(data, question, idf, scored, hits, check)
+        return Trace(question, hits[:k], scored, decision, idf, check)
 
     def run(
         self,
@@ -102,7 +106,7 @@ class AnswerPipeline:
         allowed: np.ndarray | None = None,
     ) -> Answer:
         started = time.perf_counter()
-        question = self.normalise(raw_question)
+        question = self.normalise(data, raw_question)
         if not question.raw:
             return Answer(raw_question.strip(), False, reason="empty question")
         vector = encode(question.text)

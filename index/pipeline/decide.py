@@ -16,10 +16,14 @@ from pathlib import Path
 
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
-from newsbot.index.pipeline.records import Decision, FusedHit, Question, Scored
+from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
 from newsbot.index.store import IndexData
 
-FEATURES = ("cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing")
+# Evidence for the best sentence (scoring), its article, its retrieval, and the answer check.
+FEATURES = (
+    "cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing",
+    "focus", "type_found", "constraints",
+)
 DEFAULT_MODEL = Path(__file__).with_name("decision.json")
 
 
@@ -79,9 +83,10 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’\-]*|\d[\d,.]*)")
 
 def specific_terms(question: Question, idf: dict[str, float], threshold: float) -> list[str]:
     """The question's own terms that pin down what it is about: names, numbers and rare words."""
-    named: set[str] = set()
-    for match in _CAPITALISED.finditer(question.raw.strip()):
-        named.update(terms(match.group()))
+    named: set[str] = set(question.named_terms)
+    if not question.named_terms:
+        for match in _CAPITALISED.finditer(question.raw.strip()):
+            named.update(terms(match.group()))
     typed = question.typed_terms or question.terms
     return [t for t in dict.fromkeys(typed) if t in idf and (t in named or idf[t] >= threshold)]
 
@@ -91,11 +96,12 @@ class Decider:
         self.model = model or DecisionModel.load()
 
     def features(
-        self, data: IndexData, question: Question, idf: dict[str, float], best: Scored, hits: Sequence[FusedHit]
+        self, data: IndexData, question: Question, idf: dict[str, float], best: Scored, hits: Sequence[FusedHit], check: Check
     ) -> tuple[dict[str, float], tuple[str, ...]]:
         total = sum(idf.values()) or 1.0
         article = evidence.article_terms(data, best.candidate.document)
-        missing = tuple(t for t in specific_terms(question, idf, self.model.specific_idf) if t not in article)
+        typed = set(question.typed_terms or question.terms)
+        missing = tuple(t for t in specific_terms(question, idf, self.model.specific_idf) if not question.present(t, article))
         values = {
             "cosine": best.cosine,
             "coverage": best.coverage,
@@ -103,23 +109,30 @@ class Decider:
             "article": evidence.coverage(article, idf, total),
             "named_missing": sum(idf[t] for t in missing) / total,
             "top_dense": max((h.dense for h in hits[: self.model.retrieval_depth]), default=0.0),
-            "rarest_missing": max((idf[t] for t in idf if t not in article), default=0.0) / total,
+            "rarest_missing": max((idf[t] for t in idf if t in typed and not question.present(t, article)), default=0.0) / total,
+            "focus": best.focus,
+            "type_found": float(check.type_found),
+            "constraints": check.constraints,
         }
         return values, missing
 
     def run(
-        self, data: IndexData, question: Question, idf: dict[str, float], scored: Sequence[Scored], hits: Sequence[FusedHit]
+        self, data: IndexData, question: Question, idf: dict[str, float], scored: Sequence[Scored], hits: Sequence[FusedHit], check: Check
     ) -> Decision:
         if not scored:
             return Decision(False, 0.0, reason="no matching articles")
-        values, missing = self.features(data, question, idf, scored[0], hits)
+        values, missing = self.features(data, question, idf, scored[0], hits, check)
         confidence = self.model.margin(values)
         features = tuple((name, values[name]) for name in FEATURES)
         if confidence >= 0:
             return Decision(True, confidence, features)
+        shown = dict(question.shown)
         if missing:
-            shown = dict(question.shown)
             reason = "the articles don't mention: " + ", ".join(shown.get(t, t) for t in missing)
+        elif check.missing:
+            reason = "the closest passage doesn't say: " + ", ".join(shown.get(t, t) for t in check.missing)
+        elif not check.type_found:
+            reason = f"no {question.wanted.value} that answers it is given"
         else:
             reason = "no sentence answers it closely enough"
         return Decision(False, confidence, features, missing, reason)

@@ -42,8 +42,22 @@ def window_terms(data: IndexData, sentence_id: int) -> frozenset[str]:
     return pool
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+
+
+def date_terms(date: str) -> frozenset[str]:
+    """An article's date as the words a question would use for it: its year and month."""
+    parts = date.split("-")
+    found = {parts[0]} if parts and parts[0].isdigit() else set()
+    if len(parts) > 1 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
+        found.update(terms(_MONTHS[int(parts[1]) - 1]))
+    return frozenset(found)
+
+
 def title_terms(data: IndexData, document: int) -> frozenset[str]:
-    return sentence_terms(data.document(document).title)
+    """Terms of the article's title and of its date (a question's "in March 2019")."""
+    record = data.document(document)
+    return sentence_terms(record.title) | date_terms(record.date)
 
 
 def article_terms(data: IndexData, document: int) -> frozenset[str]:
@@ -57,7 +71,7 @@ def article_terms(data: IndexData, document: int) -> frozenset[str]:
         pool: set[str] = set()
         for part in parts:
             record = data.document(part)
-            pool |= sentence_terms(record.title + "\n" + record.text)
+            pool |= sentence_terms(record.title + "\n" + record.text) | date_terms(record.date)
         found = frozenset(pool)
         for part in parts:
             cache[part] = found

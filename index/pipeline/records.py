@@ -23,6 +23,20 @@ class Question:
     shown: tuple[tuple[str, str], ...] = ()
     # Terms the user wrote verbatim (not added by normalisation): only these may be "missing".
     typed_terms: tuple[str, ...] = ()
+    # term -> other ways of writing it ("two" for "2", ("kuala", "lumpur") for "kl"): a term is
+    # present in a text when it or all the terms of one of its equivalents are.
+    equivalents: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
+    # Typed terms that are names (capitalised in the question, or always in the articles) or numbers.
+    named_terms: tuple[str, ...] = ()
+
+    def present(self, term: str, found: frozenset[str] | set[str]) -> bool:
+        """Whether `term`, or one of its equivalents, is among `found`."""
+        if term in found:
+            return True
+        for key, options in self.equivalents:
+            if key == term:
+                return any(option and all(t in found for t in option) for option in options)
+        return False
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,15 @@ class Scored:
     focus: float
     typed: bool
     score: float
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the answer check found around the best sentence."""
+
+    type_found: bool  # an answer of the asked type the question doesn't hold (True when no type is asked)
+    constraints: float  # share of the question's names, years and numbers stated in the best sentence's window
+    missing: tuple[str, ...] = ()  # constraint terms the window lacks
 
 
 @dataclass(frozen=True)

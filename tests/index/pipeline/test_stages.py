@@ -9,11 +9,13 @@ import pytest
 from newsbot.index.answer_types import AnswerType
 from newsbot.index.pipeline import AnswerPipeline, PipelineConfig
 from newsbot.index.pipeline.candidates import SentenceCandidates
+from newsbot.index.pipeline.check import AnswerCheck
 from newsbot.index.pipeline.choose import ChoiceParams, SentenceChooser
 from newsbot.index.pipeline.cite import Citer
 from newsbot.index.pipeline.decide import FEATURES, Decider, DecisionModel, DecisionModelError
+from newsbot.index.pipeline.normalise import QuestionNormaliser
 from newsbot.index.pipeline.question import make_question
-from newsbot.index.pipeline.records import Choice, FusedHit
+from newsbot.index.pipeline.records import Check, Choice, FusedHit
 from newsbot.index.pipeline.score import ScoreWeights, SentenceScorer
 
 
@@ -22,7 +24,7 @@ def _hit(chunk_id: int, score: float = 1.0) -> FusedHit:
 
 
 def _trace(data, embedder, text):  # type: ignore[no-untyped-def]
-    question = make_question(text)
+    question = QuestionNormaliser().run(data, text)
     return AnswerPipeline().trace(data, question, embedder.encode_queries([question.text])[0])
 
 
@@ -93,8 +95,32 @@ class TestDecider:
         assert dict(trace.decision.features).keys() == set(FEATURES)
 
     def test_nothing_scored_declines(self, data):  # type: ignore[no-untyped-def]
-        decision = Decider().run(data, make_question("x"), {}, (), ())
+        decision = Decider().run(data, make_question("x"), {}, (), (), Check(False, 0.0))
         assert not decision.answer and decision.reason == "no matching articles"
+
+
+class TestAnswerCheck:
+    def test_the_asked_type_and_the_constraints_in_the_window(self, data, fake_embedder):  # type: ignore[no-untyped-def]
+        trace = _trace(data, fake_embedder, "Which conductor has led the choir for eleven years?")
+        assert trace.check is not None and trace.check.constraints == 1.0
+
+    def test_a_year_the_window_lacks_is_a_missing_constraint(self, data, fake_embedder):  # type: ignore[no-untyped-def]
+        trace = _trace(data, fake_embedder, "How many tonnes of apples did Teme valley growers pick in 1987?")
+        assert trace.check is not None and "1987" in trace.check.missing and trace.check.constraints < 1.0
+
+    def test_how_many_without_a_number_is_not_found(self, data, fake_embedder):  # type: ignore[no-untyped-def]
+        question = make_question("How many singers does the Ashby choir have?")
+        from newsbot.index.pipeline.records import Candidate, Scored
+
+        sentence_id = next(i for i in range(data.sentence_count) if "Ashby Singers won" in data.sentence(i).text)
+        candidate = Candidate(sentence_id, data.document_of(sentence_id), data.sentence(sentence_id).text, 0, 1.0, 0.5)
+        scored = (Scored(candidate, 0.5, 0.5, 0.5, 0.5, False, 1.0),)
+        check = AnswerCheck(window=0).run(data, question, {"singer": 1.0}, scored)
+        assert not check.type_found
+
+    def test_window_must_not_be_negative(self):
+        with pytest.raises(ValueError, match="window must be >= 0"):
+            AnswerCheck(window=-1)
 
 
 class TestSentenceChooser:

@@ -1,0 +1,289 @@
+"""Normalise: the question as people type it, made into what the articles say.
+
+Every lexical signal downstream (BM25, coverage, the "don't mention" check) reads the result, so
+a surface form alone never decides an answer:
+- chat noise goes: greetings and fillers ("hey bot", "pls", "omg"), emoji, "<3", HTML tags,
+  runs of "??";
+- numbers match whatever their form: "2" and "two", "4th" and "fourth", spoken years
+  ("nineteen ninety four" -> 1994), via num2words;
+- abbreviations and initials expand to the phrases this corpus uses (learned at index time,
+  newsbot.index.lexicon: "KL" -> "Kuala Lumpur" where an article says Kuala Lumpur), and the
+  common ones people type (US, UK, UN, PM, …) to theirs;
+- a word the articles never use is corrected to the closest one they do (rapidfuzz, edit distance
+  1, or 2 for long words; the most frequent wins), and the correction is added, never substituted
+  for a word the corpus knows;
+- names are names whatever their case: a word the articles capitalise counts as a name in a
+  lowercase question.
+Each rewrite gives a term an *equivalent*: a typed term is missing from an article only when the
+term and all its equivalents are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from newsbot.index.answer_types import is_list_question, question_type
+from newsbot.index.lexical import STOPWORDS, terms
+from newsbot.index.lexicon import Lexicon
+from newsbot.index.pipeline.question import shown_words
+from newsbot.index.pipeline.records import Question
+from newsbot.index.store import IndexData
+
+# Abbreviations people type whose expansion a corpus may never spell out in capitals.
+COMMON_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "US": ("United States",),
+    "USA": ("United States",),
+    "UK": ("United Kingdom", "Britain"),
+    "UN": ("United Nations",),
+    "EU": ("European Union",),
+    "PM": ("Prime Minister",),
+    "NYC": ("New York City",),
+    "LA": ("Los Angeles",),
+    "DC": ("Washington",),
+    "WWII": ("World War II", "Second World War"),
+    "WWI": ("World War I", "First World War"),
+    "CEO": ("chief executive",),
+    "GOP": ("Republican",),
+    "NK": ("North Korea",),
+    "SK": ("South Korea",),
+}
+
+# Chat filler: removed where it stands alone; it never carries what is asked.
+_FILLER = re.compile(
+    r"\b(?:hey+|hi+|hello|yo|ok(?:ay)?|so|pls|plz|please|omg|lol|lmao|thx|thanks|thank\s+you|btw|idk|tbh|"
+    r"bot|newsbot|quick\s+question|can\s+you\s+tell\s+me|do\s+you\s+know|i\s+wonder|i\s+was\s+wondering)\b[,!.:]*",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(rf"^(?:\s*{_FILLER.pattern}\s*)+", re.IGNORECASE)
+_TRAILING_FILLER = re.compile(r"(?:\s*\b(?:pls|plz|please|thx|thanks|thank\s+you|lol|omg)\b[!.?]*)+\s*$", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
+_HEART = re.compile(r"<3+|</3")
+_LONE_SYMBOLS = re.compile(r"(?<!\w)[&*#~^|\\]+(?!\w)")
+_REPEATED_PUNCT = re.compile(r"([?!.])[?!.]+")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+def strip_noise(text: str) -> str:
+    """The question without emoji, hearts, HTML tags, fillers and repeated punctuation."""
+    text = _TAG.sub(" ", text)
+    text = _HEART.sub(" ", text)
+    text = "".join(" " if _is_symbol(ch) else ch for ch in text)
+    text = _LONE_SYMBOLS.sub(" ", text)
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    stripped = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", text))
+    if _WORD.search(stripped):  # a question made only of filler keeps its words
+        text = stripped
+    return " ".join(text.split())
+
+
+def _is_symbol(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category in ("So", "Sk", "Cs", "Co") or ch in "\u200d\ufe0f\ufe0e" or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> dict[str, int]:
+    """Spoken numbers -> value: cardinals and ordinals to 100, and years 1900-2099 as said."""
+    from num2words import num2words
+
+    table: dict[str, int] = {}
+    for n in range(0, 101):
+        table[_plain(num2words(n))] = n
+        table[_plain(num2words(n, to="ordinal"))] = n
+    for year in range(1900, 2100):
+        table[_plain(num2words(year, to="year"))] = year
+        table[_plain(num2words(year))] = year
+    return table
+
+
+def _plain(words: str) -> str:
+    return " ".join(words.replace("-", " ").replace(",", " ").split())
+
+
+@lru_cache(maxsize=256)
+def number_forms(value: int) -> tuple[str, ...]:
+    """The ways an article may write `value`: digits, and words below 100 (cardinal, ordinal)."""
+    forms = [str(value)]
+    if value < 100:
+        from num2words import num2words
+
+        forms += [num2words(value), num2words(value, to="ordinal")]
+    return tuple(dict.fromkeys(forms))
+
+
+@dataclass(frozen=True)
+class NormaliseParams:
+    max_typo_distance: int = 2  # for words of 8+ letters; 1 below
+    min_typo_length: int = 4  # shorter words are never corrected
+    min_vocabulary_count: int = 2  # a correction must be a word the articles use at least this often
+
+    def __post_init__(self) -> None:
+        if self.max_typo_distance < 0 or self.min_typo_length < 1:
+            raise ValueError(f"max_typo_distance must be >= 0 and min_typo_length >= 1, got {self.max_typo_distance}, {self.min_typo_length}")
+
+
+class QuestionNormaliser:
+    """Noise, numbers, abbreviations, typos and case: see the module docstring."""
+
+    def __init__(self, params: NormaliseParams = NormaliseParams()) -> None:
+        self.params = params
+
+    def run(self, data: IndexData | None, raw: str) -> Question:
+        raw = " ".join(raw.split())
+        lexicon = data.lexicon if data is not None else Lexicon()
+        text = strip_noise(raw)
+        rewrites: list[str] = []
+        equivalents: dict[str, list[tuple[str, ...]]] = {}
+        text = self._spoken_numbers(text, rewrites)
+        tokens = list(_WORD.finditer(text))
+        letters = [ch for ch in text if ch.isalpha()]
+        shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+        pieces: list[str] = []
+        extra: list[str] = []
+        cursor = 0
+        for match in tokens:
+            pieces.append(text[cursor : match.start()])
+            word = match.group()
+            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting)
+            pieces.append(replacement)
+            cursor = match.end()
+        pieces.append(text[cursor:])
+        normalised = " ".join("".join(pieces).split())
+        typed = tuple(dict.fromkeys(terms(text)))
+        all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
+        named = tuple(t for t in typed if _is_name(t, text, lexicon))
+        return Question(
+            raw=raw,
+            text=normalised or raw,
+            terms=all_terms,
+            wanted=question_type(normalised),
+            many=is_list_question(normalised),
+            rewrites=tuple(rewrites),
+            shown=shown_words(raw),
+            typed_terms=typed,
+            equivalents=tuple((t, tuple(v)) for t, v in equivalents.items()),
+            named_terms=named,
+        )
+
+    # -- rewrites ------------------------------------------------------------------------------
+
+    def _spoken_numbers(self, text: str, rewrites: list[str]) -> str:
+        """"nineteen ninety four" -> "1994": the longest run of number words that names a number."""
+        table = _number_words()
+        words = text.split(" ")
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            found = None
+            for size in range(min(6, len(words) - i), 1, -1):
+                span = words[i : i + size]
+                key = _plain(" ".join(w.strip("?,.!;:").lower() for w in span))
+                if key in table and (size > 1 or table[key] >= 100):
+                    found = (size, table[key], span[-1][len(span[-1].rstrip("?,.!;:")) :])
+                    break
+            if found:
+                size, value, tail = found
+                rewrites.append(f"{' '.join(words[i:i + size]).strip('?,.!;:')} -> {value}")
+                out.append(f"{value}{tail}")
+                i += size
+            else:
+                out.append(words[i])
+                i += 1
+        return " ".join(out)
+
+    def _rewrite(
+        self, word: str, lexicon: Lexicon, rewrites: list[str], equivalents: dict[str, list[tuple[str, ...]]], extra: list[str], shouting: bool
+    ) -> str:
+        lower = word.lower().replace("’", "'")
+        own = terms(word)
+        # Numbers: each form the article may use is an equivalent of the one typed.
+        ordinal = _ORDINAL_DIGITS.match(word)
+        value = int(ordinal.group(1)) if ordinal else int(word) if word.isdigit() and len(word) <= 4 else _number_words().get(lower)
+        if value is not None and (value < 100 or word.isdigit()):
+            forms = [f for f in number_forms(value) if f.lower() != lower]
+            for form in forms:
+                form_terms = tuple(terms(form))
+                for t in own:
+                    equivalents.setdefault(t, []).append(form_terms)
+                extra.extend(form_terms)
+            return word
+        # Abbreviations: all capitals as typed, or a word the corpus never uses.
+        known = lexicon.counts.get(lower, 0) >= self.params.min_vocabulary_count
+        short = word.replace(".", "").upper()
+        capitals = word.isupper() and not shouting  # a question typed all in capitals says nothing by it
+        if 2 <= len(short) <= 6 and short.isalnum() and (capitals or (not known and lower not in STOPWORDS)):
+            phrases = _expansions(short, lexicon)
+            if phrases:
+                for phrase in phrases:
+                    phrase_terms = tuple(terms(phrase))
+                    if phrase_terms:
+                        for t in own or [lower]:
+                            equivalents.setdefault(t, []).append(phrase_terms)
+                        extra.extend(phrase_terms)
+                rewrites.append(f"{word} -> {phrases[0]}")
+                return f"{word} ({phrases[0]})"
+        # Typos: a word the articles never use, close to one they do.
+        if not known and lower not in STOPWORDS and word.isalpha() and len(word) >= self.params.min_typo_length and lexicon.counts:
+            correction = self._closest(lower, lexicon)
+            if correction:
+                rewrites.append(f"{word} -> {correction}")
+                for t in own:
+                    equivalents.setdefault(t, []).append(tuple(terms(correction)))
+                extra.extend(terms(correction))
+                return correction
+        return word
+
+    def _closest(self, word: str, lexicon: Lexicon) -> str | None:
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        distance = self.params.max_typo_distance if len(word) >= 8 else min(1, self.params.max_typo_distance)
+        if distance == 0:
+            return None
+        vocabulary = _vocabulary(lexicon, self.params.min_vocabulary_count)
+        found = process.extract(word, vocabulary, scorer=Levenshtein.distance, score_cutoff=distance, limit=20)
+        if not found:
+            return None
+        best = min(score for _, score, _ in found)
+        candidates = [choice for choice, score, _ in found if score == best and choice not in STOPWORDS]
+        return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
+
+
+def _expansions(short: str, lexicon: Lexicon) -> tuple[str, ...]:
+    found = list(lexicon.abbreviations.get(short, ()))
+    for phrase in COMMON_ABBREVIATIONS.get(short, ()):
+        if phrase not in found:
+            found.append(phrase)
+    return tuple(found[:3])
+
+
+_VOCABULARIES: dict[int, tuple[Any, list[str]]] = {}
+
+
+def _vocabulary(lexicon: Lexicon, min_count: int) -> list[str]:
+    """The corpus's words worth correcting towards, computed once per lexicon."""
+    cached = _VOCABULARIES.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    words = [w for w, n in lexicon.counts.items() if n >= min_count and w.isalpha() and len(w) >= 3]
+    if len(_VOCABULARIES) > 4:
+        _VOCABULARIES.clear()
+    _VOCABULARIES[id(lexicon)] = (lexicon, words)
+    return words
+
+
+def _is_name(term: str, text: str, lexicon: Lexicon) -> bool:
+    """A term the question capitalises (not as its first word), or the articles always do."""
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if terms(word)[:1] == [term]:
+            if match.start() > 0 and word[:1].isupper():
+                return True
+            if word.lower() in lexicon.proper or word.isdigit():
+                return True
+    return False

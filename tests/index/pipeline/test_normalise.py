@@ -1,0 +1,110 @@
+"""QuestionNormaliser: chat noise, numbers, abbreviations learned from the corpus, typos, names."""
+
+from __future__ import annotations
+
+import pytest
+from newsbot.index.lexicon import Lexicon, initials
+from newsbot.index.pipeline.normalise import NormaliseParams, QuestionNormaliser, strip_noise
+from newsbot.index.types import Document
+
+ARTICLES = [
+    Document("kl", "Talks in Kuala Lumpur", "North Korean officials met former U.S. officials in Kuala Lumpur. "
+             "The two sides wanted to begin a dialogue. The talks in Kuala Lumpur lasted two days."),
+    Document("ag", "Holder in contempt", "The House voted to hold Attorney General Eric Holder in contempt. "
+             "Attorney General Eric Holder called the vote political. The Attorney General had refused to hand over documents."),
+    Document("who", "Health body warns", "The World Health Organization (WHO) warned of measles. Officials of the organization spoke."),
+]
+
+
+class _Data:
+    """Just what the normaliser reads from an index: its lexicon."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.lexicon = Lexicon.learn(documents)
+
+
+@pytest.fixture(scope="module")
+def data() -> _Data:
+    return _Data(ARTICLES)
+
+
+def _run(data: _Data, text: str):  # type: ignore[no-untyped-def]
+    return QuestionNormaliser().run(data, text)  # type: ignore[arg-type]
+
+
+class TestNoise:
+    @pytest.mark.parametrize(
+        ("typed", "clean"),
+        [
+            ("What did the North Korean team demand? <b>&</b> <3", "What did the North Korean team demand?"),
+            ("omg that boat fire 😢 who owned the boat??", "that boat fire who owned the boat?"),
+            ("hey bot pls who won", "who won"),
+            ("who won?? thanks", "who won?"),
+            ("👍", ""),
+        ],
+    )
+    def test_noise_goes(self, typed: str, clean: str):
+        assert strip_noise(typed) == clean
+
+    def test_a_question_of_filler_words_keeps_them(self):
+        assert strip_noise("hello") == "hello"
+
+
+class TestNumbers:
+    def test_digits_match_the_word_the_article_uses(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "What did the 2 sides want to begin?")
+        assert question.present("2", frozenset({"two", "side"}))
+        assert "two" in question.terms
+
+    def test_spoken_years_become_digits(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "What was built in nineteen seventy-seven and sold in two thousand and five?")
+        assert "1977" in question.text and "2005" in question.text
+
+    def test_ordinals(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "who won the 4th round")
+        assert question.present("4th", frozenset({"fourth"}))
+
+
+class TestAbbreviations:
+    def test_initials_learned_from_the_corpus(self, data):  # type: ignore[no-untyped-def]
+        assert data.lexicon.abbreviations["KL"][0] == "Kuala Lumpur"
+        assert data.lexicon.abbreviations["AG"][0] == "Attorney General"
+        assert data.lexicon.abbreviations["WHO"][0] == "World Health Organization"
+
+    def test_kl_expands_and_counts_as_present(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "who attended the KL talks")
+        assert "Kuala Lumpur" in question.text
+        assert question.present("kl", frozenset({"kuala", "lumpur", "talk"}))
+        assert "KL -> Kuala Lumpur" in question.rewrites
+
+    def test_lowercase_initials_unknown_to_the_corpus_expand_too(self, data):  # type: ignore[no-untyped-def]
+        assert "Attorney General" in _run(data, "which ag was held in contempt").text
+
+    def test_common_abbreviations_without_corpus_evidence(self, data):  # type: ignore[no-untyped-def]
+        assert "United Nations" in _run(data, "what did the UN say").text
+
+    def test_initials_helper(self):
+        assert initials("Bank of America") == "BA" and initials("Kuala Lumpur") == "KL" and initials("Paris") == ""
+
+
+class TestTyposAndNames:
+    def test_a_typo_is_corrected_to_a_corpus_word(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "what did the attorny general refuse")
+        assert "attorney" in question.text
+        assert question.present("attorni", frozenset({"attorney"}))
+
+    def test_known_words_are_never_corrected(self, data):  # type: ignore[no-untyped-def]
+        assert _run(data, "who voted").rewrites == ()
+
+    def test_lowercase_names_are_names(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "what did eric holder call the vote")
+        assert {"eric", "holder"} <= set(question.named_terms)
+
+    def test_params_are_checked(self):
+        with pytest.raises(ValueError, match="max_typo_distance"):
+            NormaliseParams(max_typo_distance=-1)
+
+
+def test_without_an_index_it_still_cleans(self=None):  # type: ignore[no-untyped-def]
+    question = QuestionNormaliser().run(None, "hey bot who won?? 🎉")
+    assert question.text == "who won?" and question.raw == "hey bot who won?? 🎉"
