@@ -27,6 +27,7 @@ from newsbot.index.embed import Embedder
 from newsbot.index.highlight import add_highlights
 from newsbot.index.pipeline import AnswerPipeline
 from newsbot.index.postgres.database import GenerationGone
+from newsbot.index.timewords import time_window
 from newsbot.index.types import Answer, Document, Hit
 
 if TYPE_CHECKING:
@@ -140,6 +141,20 @@ class Engine:
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         started = time.perf_counter()
+        if since is None and until is None:  # --since/--until win over the question's own time words
+            window = time_window(question, date.today())
+            if window is not None:
+                asked = window.question if any(c.isalnum() for c in window.question) else question
+                restricted = self._snapshot_answer(asked, k, window.since, window.until, within, started)
+                if restricted.answered:
+                    return restricted
+                # "left the ship in 2007" may be told by an article of 2011: the whole corpus next,
+                # with the year kept in the question for the answer check.
+        return self._snapshot_answer(question, k, since, until, within, started)
+
+    def _snapshot_answer(
+        self, question: str, k: int, since: date | None, until: date | None, within: Collection[str] | None, started: float
+    ) -> Answer:
         try:
             return self._answer(self._current(), question, k, since, until, within, started)
         except GenerationGone:  # a replica that slept through two reindexes: load the current one
