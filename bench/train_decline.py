@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=800, help="questions per set (the first N, after a seeded shuffle)")
     parser.add_argument("--keep", type=float, default=0.96, help="share of answerable questions to answer")
     parser.add_argument("--write", action="store_true", help=f"save the model to {DEFAULT_MODEL}")
+    parser.add_argument("--curve", action="store_true", help="print the answered share of each set at several --keep values")
     args = parser.parse_args()
 
     current = DecisionModel.load()
@@ -91,6 +92,11 @@ def main() -> None:
     w, b = fit(x, y, groups)
     # The bias answers at least `keep` of every answerable set.
     b -= min(float(np.quantile(xs @ w + b, 1 - args.keep)) for _, xs, ys in blocks if ys[0] == 1)
+    if args.curve:
+        print("keep  " + "  ".join(spec.rsplit("/", 1)[-1][:28] for spec, _, _ in blocks))
+        for keep in (0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.92, 0.90, 0.85):
+            shift = min(float(np.quantile(xs @ w + b, 1 - keep)) for _, xs, ys in blocks if ys[0] == 1)
+            print(f"{keep:.2f}  " + "  ".join(f"{float(((xs @ w + b - shift) >= 0).mean()):28.3f}" for _, xs, _ in blocks))
     model = DecisionModel(tuple((n, round(float(v), 4)) for n, v in zip(FEATURES, w, strict=True)), round(b, 4), current.specific_idf, current.retrieval_depth)
     print(json.dumps({"weights": dict(model.weights), "bias": model.bias}, indent=1))
     for spec, xs, ys in blocks:

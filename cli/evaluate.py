@@ -153,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
                 cited_doc_ids=tuple(s.doc_id for s in answer.sentences),
                 latency_ms=answer.latency_ms,
                 group=group,
+                style=str(row.get("style") or ""),
+                kind=str(row.get("kind") or ""),
             )
         )
     report = summarise(outcomes, qrels)
@@ -228,6 +230,10 @@ def render_table(metrics: dict[str, Any], context: dict[str, Any]) -> str:
         rows.append((section, label, show(metrics[key], "ms" if key.endswith("_ms") else "")))
         if key == "declined_share" and len(metrics["declined_by_group"]) > 1:
             rows.extend(("", f"  {name}", show(share)) for name, share in metrics["declined_by_group"].items())
+        if key == "declined_share":
+            rows.extend(("", f"  kind: {name}", show(share)) for name, share in metrics.get("declined_by_kind", {}).items())
+        if key == "hit_rate":
+            rows.extend(("", f"  style: {name}", show(share)) for name, share in metrics.get("hit_rate_by_style", {}).items())
     width = max(len(label) for _, label, _ in rows)
     previous = ""
     for section, label, value in rows:

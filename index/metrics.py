@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +118,8 @@ class Outcome:
     cited_doc_ids: tuple[str, ...]
     latency_ms: float
     group: str = ""  # for unanswerable questions: which file they came from
+    style: str = ""  # how the question is typed ("lowercase", "typo", …), when the file says
+    kind: str = ""  # what sort of question it is ("near-miss", "off-topic", "list", …), when the file says
 
     @property
     def hit(self) -> bool:
@@ -146,6 +148,8 @@ class Report:
     unanswerable: int
     declined_share: float | None  # among all --unanswerable questions
     declined_by_group: dict[str, float] = field(default_factory=dict)
+    hit_rate_by_style: dict[str, float] = field(default_factory=dict)  # answerable questions with a `style`
+    declined_by_kind: dict[str, float] = field(default_factory=dict)  # unanswerable questions with a `kind`
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
 
@@ -155,6 +159,16 @@ class Report:
 
 def _mean(values: Sequence[float]) -> float | None:
     return float(np.mean(values)) if len(values) else None
+
+
+def _share_by(outcomes: Sequence[Outcome], field_name: str, true: Callable[[Outcome], bool]) -> dict[str, float]:
+    """The share of `outcomes` for which `true` holds, per value of `field_name` (sorted; none when unset)."""
+    groups: dict[str, list[bool]] = {}
+    for o in outcomes:
+        value = getattr(o, field_name)
+        if value:
+            groups.setdefault(value, []).append(true(o))
+    return {name: float(np.mean(groups[name])) for name in sorted(groups)}
 
 
 def summarise(outcomes: Sequence[Outcome], qrels: Mapping[str, Mapping[str, float]] | None = None) -> Report:
@@ -184,6 +198,8 @@ def summarise(outcomes: Sequence[Outcome], qrels: Mapping[str, Mapping[str, floa
         unanswerable=len(others),
         declined_share=_mean([float(not o.answered) for o in others]),
         declined_by_group={name: float(np.mean([not o.answered for o in rows])) for name, rows in groups.items()},
+        hit_rate_by_style=_share_by(with_answers, "style", lambda o: o.hit),
+        declined_by_kind=_share_by(others, "kind", lambda o: not o.answered),
         latency_p50_ms=percentile(latencies, 50) if latencies else None,
         latency_p95_ms=percentile(latencies, 95) if latencies else None,
     )

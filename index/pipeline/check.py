@@ -51,9 +51,12 @@ class AnswerCheck:
         window: frozenset[str] = evidence.title_terms(data, best.document)
         for sentence_id in around:
             window |= evidence.sentence_terms(data.sentence(sentence_id).text)
+        typed = [t for t in dict.fromkeys(question.typed_terms or question.terms) if t in idf]
+        absent = [idf[t] for t in typed if not question.present(t, window)]
+        rarest = max(absent, default=0.0) / (sum(idf.values()) or 1.0)
         constraints = [t for t in dict.fromkeys(question.named_terms) if t in idf]
         if not constraints:
-            return Check(type_found, 1.0)
+            return Check(type_found, 1.0, (), rarest)
         missing = tuple(t for t in constraints if not question.present(t, window))
         total = sum(idf[t] for t in constraints) or 1.0
-        return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing)
+        return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsbot.index.answer_types import AnswerType
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
@@ -22,7 +23,7 @@ from newsbot.index.store import IndexData
 # Evidence for the best sentence (scoring), its article, its retrieval, and the answer check.
 FEATURES = (
     "cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing",
-    "focus", "type_found", "constraints",
+    "focus", "type_found", "constraints", "typed", "window_rarest_missing",
 )
 DEFAULT_MODEL = Path(__file__).with_name("decision.json")
 
@@ -113,6 +114,8 @@ class Decider:
             "focus": best.focus,
             "type_found": float(check.type_found),
             "constraints": check.constraints,
+            "typed": float(question.wanted is not AnswerType.OTHER),
+            "window_rarest_missing": check.rarest_missing,
         }
         return values, missing
 

@@ -88,6 +88,7 @@ class Check:
     type_found: bool  # an answer of the asked type the question doesn't hold (True when no type is asked)
     constraints: float  # share of the question's names, years and numbers stated in the best sentence's window
     missing: tuple[str, ...] = ()  # constraint terms the window lacks
+    rarest_missing: float = 0.0  # share of the question's weight held by its rarest term the window lacks
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,16 @@ class TestIndexDir:
         assert one != eval_index_dir([tmp_path / "a.jsonl", tmp_path / "b"], onnx)
 
 
+class TestTableByStyle:
+    def test_styles_and_kinds_get_a_row_each(self) -> None:
+        outcomes = [
+            Outcome("q", True, ("a",), ("a",), ("x",), True, ("x is here",), ("a",), 2.0, style="typo"),
+            Outcome("u", False, (), (), (), False, (), (), 1.0, group="u.jsonl", kind="near-miss"),
+        ]
+        table = render_table(summarise(outcomes).as_dict(), {"questions_file": "q.jsonl", "index_dir": "i", "backend": "b", "k": 4, "seconds": 1.0})
+        assert "style: typo" in table and "kind: near-miss" in table
+
+
 class TestTable:
     def test_renders_every_section_and_dashes(self) -> None:
         outcome = Outcome("q", True, ("a",), ("a",), ("x",), True, ("x is here",), ("a",), 2.0)

@@ -144,3 +144,23 @@ class TestSummarise:
         assert report.hit_rate is None
         assert report.declined_share is None
         assert set(report.as_dict()) >= {"recall_at_20", "ndcg_at_10", "latency_p95_ms"}
+
+
+class TestByStyleAndKind:
+    def test_hit_rate_per_style_and_declined_per_kind(self):
+        def answerable(style: str, hit: bool) -> Outcome:
+            cited = ("the answer is Paris",) if hit else ("nothing here",)
+            return Outcome("q", True, ("a",), ("a",), ("Paris",), True, cited, ("a",), 1.0, style=style)
+
+        def unanswerable(kind: str, answered: bool) -> Outcome:
+            return Outcome("u", False, (), (), (), answered, (), (), 1.0, group="u.jsonl", kind=kind)
+
+        outcomes = [answerable("typo", True), answerable("typo", False), answerable("lowercase", True), answerable("", True),
+                    unanswerable("near-miss", True), unanswerable("near-miss", False), unanswerable("off-topic", False)]
+        report = summarise(outcomes)
+        assert report.hit_rate_by_style == {"lowercase": 1.0, "typo": 0.5}
+        assert report.declined_by_kind == {"near-miss": 0.5, "off-topic": 1.0}
+
+    def test_files_without_styles_report_none(self):
+        report = summarise([Outcome("q", True, ("a",), ("a",), ("x",), True, ("x",), ("a",), 1.0)])
+        assert report.hit_rate_by_style == {} and report.declined_by_kind == {}
