@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from newsbot.bot import handlers, logsafe
 from newsbot.bot.delivery import RetryingRateLimiter
 from newsbot.bot.handlers.replies import reply
+from newsbot.bot.replicas import AcknowledgingQueue, LedgerApplication
 from newsbot.bot.services import AnswerEngine, Services
 from newsbot.bot.settings import Settings, SettingsError
 from telegram import BotCommand, Update
@@ -48,8 +49,15 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application: 
     # (opt-in only through the PTB_TIMEDELTA environment variable, which newsbot does not change).
     # The rate limiter reads either form; the warning says nothing to an operator.
     warnings.filterwarnings("ignore", message=r".*PTB_TIMEDELTA.*", category=PTBDeprecationWarning)
+    builder = ApplicationBuilder()
+    if settings.engine.database_url:
+        # Replicas share the database: each update handled once, and, on a webhook, answered 200
+        # only once handled, so that Telegram redelivers what a dying replica had (bot/replicas.py).
+        builder = builder.application_class(LedgerApplication)
+        if settings.webhook_url:
+            builder = builder.update_queue(AcknowledgingQueue())
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.token.reveal())
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
@@ -61,7 +69,10 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application: 
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data["services"] = Services.create(settings, engine)
+    shared = Services.create(settings, engine)
+    application.bot_data["services"] = shared
+    if shared.shared is not None:
+        application.bot_data["ledger"] = shared.shared.ledger
     handlers.register(application)
     application.add_error_handler(on_error)
     return application
@@ -138,6 +149,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         index_dir=args.index_dir,
         corpus_paths=tuple(args.corpus) if args.corpus else None,
         webhook_url=args.webhook_url,
+        database_url=getattr(args, "database_url", None),
         listen=args.listen,
         port=args.port,
     )
@@ -192,7 +204,10 @@ def serve(args: argparse.Namespace) -> int:
     # httpx logs every request (URL included) at INFO: noise for a bot that long-polls.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     logging.getLogger("telegram.ext").addFilter(_StartupFailure())
-    application = build_application(settings, build_engine(settings))
+    try:
+        application = build_application(settings, build_engine(settings))
+    except IndexError_ as error:  # the shared database cannot be used: one line that says why
+        raise ServeError(str(error)) from None
     try:
         if settings.webhook_url:
             application.run_webhook(**webhook_options(settings))

@@ -20,6 +20,7 @@ from newsbot.bot.conversation import Conversations
 from newsbot.bot.feedback import FeedbackStore
 from newsbot.bot.feeds import FeedFollower
 from newsbot.bot.settings import Settings
+from newsbot.bot.shared_state import SharedState
 from newsbot.index.types import Answer, Document
 from telegram.ext import CallbackContext
 
@@ -84,14 +85,17 @@ class Services:
     pending: int = 0  # questions waiting for or in the worker pool (changed on the event loop only)
     conversations: Conversations = field(default_factory=Conversations)  # what each answer answered, for follow-ups
     feeds: FeedFollower | None = None  # None: no directory for fetched articles (feeds are off)
+    shared: SharedState | None = None  # the database shared with other replicas (NEWSBOT_DATABASE_URL)
 
     @classmethod
     def create(cls, settings: Settings, engine: AnswerEngine) -> Services:
+        shared = SharedState.open(settings) if settings.engine.database_url else None
         return cls(
             settings=settings,
             engine=engine,
-            feedback=FeedbackStore(settings.feedback_db),
-            cooldown=Cooldown(settings.cooldown_seconds),
+            feedback=shared.feedback if shared else FeedbackStore(settings.feedback_db),  # type: ignore[arg-type]
+            cooldown=shared.cooldown if shared else Cooldown(settings.cooldown_seconds),  # type: ignore[arg-type]
+            shared=shared,
             pool=ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-engine"),
             feeds=FeedFollower(settings) if settings.feeds_dir is not None else None,
         )
@@ -127,6 +131,8 @@ class Services:
         self.rebuild_pool.shutdown(wait=True)
         self.pool.shutdown(wait=True)
         self.feedback.close()
+        if self.shared is not None:
+            self.shared.close()
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:

@@ -155,9 +155,10 @@ class Settings:
             "feeds_dir": _path(env.get("NEWSBOT_FEEDS_DIR")),
             "feeds_allow_private": _flag(env, "NEWSBOT_FEEDS_ALLOW_PRIVATE"),
         }
+        database_url = overrides.pop("database_url", None)  # the engine's setting (--database-url)
         values.update({key: value for key, value in overrides.items() if value is not None})
         try:
-            values["engine"] = EngineConfig.from_env(env, index_dir=values.get("index_dir"))
+            values["engine"] = EngineConfig.from_env(env, index_dir=values.get("index_dir"), database_url=database_url)
         except ConfigError as error:
             raise SettingsError(str(error)) from None
         settings = cls(**values)  # type: ignore[arg-type]

@@ -123,7 +123,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"Articles: {index.documents}{escape(dates)}",
         f"Chunks: {index.chunks} · sentences: {index.sentences}",
         f"Size: {index.index_bytes / 2**20:.1f} MB · built {_age(index.built_at)} ago",
-        "Reindex: running" if shared.rebuilding else "Reindex: idle",
+        "Reindex: running" if shared.rebuilding or shared.engine.reindexing else "Reindex: idle",  # any replica
         feeds_line(shared),
         "",
         "<b>Questions</b>",

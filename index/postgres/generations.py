@@ -132,6 +132,16 @@ class PostgresIndex:
                 self._writer = None
                 conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
 
+    def writer_busy(self) -> bool:
+        """Whether some process holds the writer lock (is rebuilding) now."""
+        if self._writer is not None:
+            return True
+        with self.database.connection() as conn:
+            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:
+                return True
+            conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
+        return False
+
     def previous(self) -> store.IndexData | None:
         """The current generation with its vectors, for reusing those of unchanged articles."""
         try:
