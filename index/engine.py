@@ -110,7 +110,16 @@ class Engine:
                 return None
         except (store.IndexMissing, store.IndexCorrupt, store.IndexMismatch):
             pass  # built below; a new model means every vector is made again
-        return self.reindex(progress=progress)
+        try:
+            return self.reindex(progress=progress)
+        except store.ReindexRunning:
+            if self.database is None:
+                raise
+            # Replicas starting together: one builds, the others wait for its generation.
+            while self.database.writer_busy():
+                time.sleep(1.0)
+            self.load()
+            return None
 
     def warm_up(self) -> None:
         """Load the model and the index now, so that the first answer is not slowed by it."""

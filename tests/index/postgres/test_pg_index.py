@@ -122,6 +122,27 @@ class TestGenerations:
         finally:
             replica.close()
 
+    def test_a_replica_starting_during_a_build_waits_for_it(self, pg_engine: Engine, corpus_dir: Path, fake_embedder: Any):
+        assert pg_engine.database is not None
+        (corpus_dir / "extra.txt").write_text("Ferry service resumes\n\nThe island ferry resumed sailing on Monday.\n")
+        building = threading.Event()
+
+        def build_slowly() -> None:
+            with pg_engine.database.lock():  # type: ignore[union-attr]
+                building.set()
+                time.sleep(1.0)
+
+        thread = threading.Thread(target=build_slowly)
+        thread.start()
+        building.wait(5)
+        other = _engine(corpus_dir, fake_embedder, pg_engine.config.database_url)
+        try:
+            assert other.ensure_index() is None  # waited for the other writer, then loaded its generation
+            assert other.data.generation == pg_engine.data.generation
+        finally:
+            thread.join()
+            other.close()
+
     def test_one_writer_at_a_time(self, pg_engine: Engine, corpus_dir: Path, fake_embedder: Any):
         other = _engine(corpus_dir, fake_embedder, pg_engine.config.database_url)
         try:
