@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS newsbot_generations (
     manifest jsonb NOT NULL,
     vocabulary integer NOT NULL
 );
+ALTER TABLE newsbot_generations ADD COLUMN IF NOT EXISTS lexicon text;  -- index/lexicon.py's file, as written
 """
 
 

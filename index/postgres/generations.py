@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,7 +83,7 @@ class PostgresIndex:
 
     def _load(self, generation: int, model_fingerprint: str | None, dimension: int | None) -> PgIndexData:
         with self.database.connection() as conn, conn.transaction():
-            row = conn.execute("SELECT manifest, vocabulary FROM newsbot_generations WHERE id = %s", (generation,)).fetchone()
+            row = conn.execute("SELECT manifest, vocabulary, lexicon FROM newsbot_generations WHERE id = %s", (generation,)).fetchone()
             if row is None:
                 raise self._missing()
             manifest = store.Manifest(**row[0])
@@ -100,7 +102,7 @@ class PostgresIndex:
             )
         first = np.searchsorted(sentences[:, 0], np.arange(len(documents) + 1)) if len(sentences) else np.zeros(len(documents) + 1, dtype=np.int64)
         empty = np.zeros((0, manifest.dimension), dtype=np.float32)
-        return PgIndexData(
+        data = PgIndexData(
             manifest=manifest,
             documents=documents,
             doc_hashes=hashes,
@@ -115,6 +117,9 @@ class PostgresIndex:
             size_bytes=int(size),
             store=PgVectorStore(self.database, generation, manifest.dimension),
         )
+        if row[2]:  # learned once at build time, not again by every replica at every load
+            data.cache["lexicon"] = _lexicon_from_text(row[2])
+        return data
 
     # -- a build target (newsbot.index.build) ------------------------------------------------
 
@@ -166,8 +171,8 @@ class PostgresIndex:
                 generation = int(conn.execute("SELECT nextval('newsbot_generation_seq')").fetchone()[0])
                 vocabulary_size = _write_tables(conn, generation, data)
                 conn.execute(
-                    "INSERT INTO newsbot_generations (id, manifest, vocabulary) VALUES (%s, %s, %s)",
-                    (generation, json.dumps(asdict(manifest)), vocabulary_size),
+                    "INSERT INTO newsbot_generations (id, manifest, vocabulary, lexicon) VALUES (%s, %s, %s, %s)",
+                    (generation, json.dumps(asdict(manifest)), vocabulary_size, _lexicon_text(data)),
                 )
                 conn.execute(
                     "INSERT INTO newsbot_meta (key, value) VALUES ('current_generation', %s) "
@@ -199,6 +204,23 @@ class PostgresIndex:
 
     def close(self) -> None:
         self.database.close()
+
+
+def _lexicon_text(data: store.IndexData) -> str:
+    """The build's lexicon as `Lexicon.save` writes it (its format stays the lexicon's own)."""
+    from newsbot.index.lexicon import FILE_NAME
+
+    with tempfile.TemporaryDirectory() as directory:
+        data.lexicon.save(Path(directory))
+        return (Path(directory) / FILE_NAME).read_text(encoding="utf-8").replace("\x00", "")
+
+
+def _lexicon_from_text(text: str) -> Any:
+    from newsbot.index.lexicon import FILE_NAME, Lexicon
+
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / FILE_NAME).write_text(text, encoding="utf-8")
+        return Lexicon.load(Path(directory))
 
 
 def _check_model(manifest: store.Manifest, fingerprint: str | None, dimension: int | None, display: str) -> None:

@@ -69,6 +69,10 @@ class TestSameAnswers:
         stats = pg_engine.stats()
         assert stats.generation.startswith("pg-") and stats.documents == 3 and stats.index_bytes > 0
 
+    def test_a_load_reads_the_lexicon_the_build_learned(self, pg_engine: Engine):
+        pg_engine.load()
+        assert "lexicon" in pg_engine.data.cache and pg_engine.data.lexicon.counts.get("kelso")
+
 
 class TestGenerations:
     def test_reindex_reuses_vectors_switches_and_keeps_one_previous(self, pg_engine: Engine, corpus_dir: Path, database_url: str):
