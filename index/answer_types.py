@@ -57,7 +57,11 @@ def question_type(question: str) -> AnswerType:
 def is_list_question(question: str) -> bool:
     """True when the question asks for several items ("who attended", "which chains", "list")."""
     q = question.strip().lower()
-    if re.search(r"\b(list|name\s+(all|the)|what\s+are\s+the|who\s+(were|are|attended|participated|took\s+part|joined|met|was\s+among))\b", q):
+    if re.search(
+        r"\b(list|name\s+(all|the)|what\s+are\s+the|who\s+(were|are|attended|participated|took\s+part|joined|met|was\s+among|"
+        r"(?:was|were)\s+(?:at|there|present)|showed\s+up|turned\s+up|came\s+to))\b",
+        q,
+    ):
         return True
     match = re.search(r"\b(which|what)\s+(\w+)", q)
     return bool(match and match.group(2).endswith("s") and match.group(2) not in {"is", "was", "has", "does", "this", "its"})
@@ -71,6 +75,15 @@ _MONEY_QUESTION = re.compile(
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|trillion)?\s*(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b|\b(?:US|A|C|NZ|HK)\$", re.IGNORECASE)
 
 
+_DURATION_QUESTION = re.compile(r"\bhow\s+long\b")
+_DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|half\s+an?)"
+    r"[\s-]+(?:(?:and\s+a\s+half|more|full)[\s-]+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|"
+    r"nights?|miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|inch(?:es)?)\b",
+    re.IGNORECASE,
+)
+
+
 def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     """True when `sentence` holds something of the wanted type that the question doesn't already name.
 
@@ -79,6 +92,8 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
         return False
     if wanted is AnswerType.NUMBER and _MONEY_QUESTION.search(question.lower()):
         return any(m.group().lower() not in question.lower() for m in _MONEY.finditer(sentence))
+    if wanted is AnswerType.NUMBER and _DURATION_QUESTION.search(question.lower()):
+        return any(m.group().lower() not in question.lower() for m in _DURATION.finditer(sentence))
     pattern = {
         AnswerType.DATE: _DATE,
         AnswerType.NUMBER: _NUMBER,

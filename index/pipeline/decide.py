@@ -38,6 +38,12 @@ class DecisionModel:
     bias: float
     specific_idf: float = 99.0  # terms at least this rare must appear in the cited article
     retrieval_depth: int = 4  # top_dense is read over this many fused chunks, whatever --k is
+    # Below this many chunks there is no neighbouring article to confuse an answer with, and the
+    # similarity features, fitted on corpora of thousands of chunks, read low for short questions:
+    # a question whose terms the best sentence's window covers this well, with nothing it names
+    # missing, is answered.
+    small_corpus_chunks: int = 300
+    small_corpus_context: float = 0.5
 
     def __post_init__(self) -> None:
         names = tuple(name for name, _ in self.weights)
@@ -58,6 +64,8 @@ class DecisionModel:
                 bias=float(raw["bias"]),
                 specific_idf=float(raw.get("specific_idf", 99.0)),
                 retrieval_depth=int(raw.get("retrieval_depth", 4)),
+                small_corpus_chunks=int(raw.get("small_corpus_chunks", 300)),
+                small_corpus_context=float(raw.get("small_corpus_context", 0.5)),
             )
         except DecisionModelError as error:
             raise DecisionModelError(f"{path}: {error}") from None
@@ -71,6 +79,8 @@ class DecisionModel:
             "bias": self.bias,
             "specific_idf": self.specific_idf,
             "retrieval_depth": self.retrieval_depth,
+            "small_corpus_chunks": self.small_corpus_chunks,
+            "small_corpus_context": self.small_corpus_context,
             **extra,
         }
         Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
@@ -107,7 +117,7 @@ class Decider:
             "cosine": best.cosine,
             "coverage": best.coverage,
             "context": best.context,
-            "article": evidence.coverage(article, idf, total),
+            "article": evidence.coverage(article, idf, total, question),
             "named_missing": sum(idf[t] for t in missing) / total,
             "top_dense": max((h.dense for h in hits[: self.model.retrieval_depth]), default=0.0),
             "rarest_missing": max((idf[t] for t in idf if t in typed and not question.present(t, article)), default=0.0) / total,
@@ -129,6 +139,9 @@ class Decider:
         features = tuple((name, values[name]) for name in FEATURES)
         if confidence >= 0:
             return Decision(True, confidence, features)
+        small = data.lexical.n_docs < self.model.small_corpus_chunks
+        if small and not missing and not check.missing and values["context"] >= self.model.small_corpus_context:
+            return Decision(True, 0.0, features)
         shown = dict(question.shown)
         if missing:
             reason = "the articles don't mention: " + ", ".join(shown.get(t, t) for t in missing)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from newsbot.index.lexical import terms
+from newsbot.index.pipeline.records import Question
 from newsbot.index.store import IndexData
 
 
@@ -15,13 +16,20 @@ def sentence_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def term_weights(data: IndexData, q_terms: Sequence[str], prior_chunks: float) -> dict[str, float]:
+def term_weights(data: IndexData, q_terms: Sequence[str], prior_chunks: float, question: Question | None = None) -> dict[str, float]:
     """IDF of the question terms, shrunk towards their mean when the corpus is small.
 
     IDF from a handful of chunks is noise: in a one-article corpus every word the article lacks
-    looks maximally rare. With n chunks, the corpus IDF gets weight n / (n + prior_chunks).
+    looks maximally rare. With n chunks, the corpus IDF gets weight n / (n + prior_chunks). A term
+    typed in another form than the articles use ("2", "KL") weighs what its commonest
+    equivalent ("two", "kuala lumpur") weighs, not what an unseen word would.
     """
     raw = {t: data.lexical.idf(t) for t in q_terms}
+    if question is not None:
+        for term, options in question.equivalents:
+            if term in raw:
+                weights = [sum(data.lexical.idf(t) for t in option) / len(option) for option in options if option]
+                raw[term] = min([raw[term], *weights])
     if not raw:
         return raw
     trust = data.lexical.n_docs / (data.lexical.n_docs + prior_chunks)
@@ -29,9 +37,11 @@ def term_weights(data: IndexData, q_terms: Sequence[str], prior_chunks: float) -
     return {t: trust * w + (1 - trust) * mean for t, w in raw.items()}
 
 
-def coverage(found: frozenset[str], idf: dict[str, float], total: float) -> float:
-    """The share of the question's term weight that `found` holds."""
-    return sum(w for t, w in idf.items() if t in found) / (total or 1.0)
+def coverage(found: frozenset[str], idf: dict[str, float], total: float, question: Question | None = None) -> float:
+    """The share of the question's term weight that `found` holds (a term, or one of its equivalents)."""
+    if question is None or not question.equivalents:
+        return sum(w for t, w in idf.items() if t in found) / (total or 1.0)
+    return sum(w for t, w in idf.items() if question.present(t, found)) / (total or 1.0)
 
 
 def window_terms(data: IndexData, sentence_id: int) -> frozenset[str]:

@@ -39,7 +39,7 @@ class SentenceScorer:
         self.weights = weights
 
     def idf(self, data: IndexData, question: Question) -> dict[str, float]:
-        return evidence.term_weights(data, question.terms, self.weights.idf_prior_chunks)
+        return evidence.term_weights(data, question.typed_terms or question.terms, self.weights.idf_prior_chunks, question)
 
     def run(self, data: IndexData, question: Question, vector: np.ndarray, candidates: Sequence[Candidate]) -> tuple[Scored, ...]:
         """The candidates with their features, best first."""
@@ -54,10 +54,10 @@ class SentenceScorer:
         for candidate, cosine in zip(candidates, cosines, strict=True):
             window = evidence.window_terms(data, candidate.sentence_id)
             title = evidence.title_terms(data, candidate.document)
-            focus_idf = {t: v for t, v in idf.items() if t not in title} or idf
-            cover = evidence.coverage(evidence.sentence_terms(candidate.text), idf, total)
-            context = evidence.coverage(window | title, idf, total)
-            focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()))
+            focus_idf = {t: v for t, v in idf.items() if not question.present(t, title)} or idf
+            cover = evidence.coverage(evidence.sentence_terms(candidate.text), idf, total, question)
+            context = evidence.coverage(window | title, idf, total, question)
+            focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()), question)
             typed = has_type(candidate.text, question.wanted, question.raw)
             score = (
                 w.cosine * float(cosine)
