@@ -38,20 +38,33 @@ _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+[A-Z0-9][\w'’
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
 
 
+_TYPE_PATTERNS = (
+    (AnswerType.NUMBER, re.compile(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(?:was\s+|is\s+|were\s+)?(?:the\s+)?(?:final\s+)?(percentage|number|amount|proportion|score|total|price|cost)\b")),
+    (AnswerType.DATE, re.compile(r"\bwhen\b|\bwhat\s+(year|date|day|month|time|century|decade)\b|\bwhich\s+(year|date|day|month|century)\b")),
+    (AnswerType.PLACE, re.compile(r"\bwhere\b|\bwhat\s+(country|city|place|town|state|region|location)\b|\bwhich\s+(country|city|place|town|state|region)\b")),
+    (AnswerType.PERSON, re.compile(
+        r"\bwho(m|se)?\b|\bwhat\s+(company|organi[sz]ation|group|team|person|man|woman)\b|\bwhich\s+(?:\w+\s+)?(company|organi[sz]ation|group|team|person|people|"
+        r"officials?|players?|firms?|candidates?|leaders?|ceo|president|minister|winners?|members?|actors?|actress|singers?|artists?|authors?|directors?|coach|judge|scientists?)\b"
+    )),
+    (AnswerType.ENTITY, re.compile(
+        r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:name[ds]?|called|nickname|title|brand|model|show|film|movie|book|album|song|bank|hospital|ship|"
+        r"aircraft|airline|party|award|prize|honou?r|newspaper|channel|network|university|school|club|league|event|product|game)\b"
+    )),
+)
+# "When the defector phoned, who did he talk to?": the question is the clause after the comma.
+_SUBORDINATE = re.compile(r"^(?:when|after|before|while|since|once|if|as|although|though)\b[^,?]{3,160},\s*(?=.*\b(?:who|whom|whose|what|where|which|when|how)\b)")
+
+
 def question_type(question: str) -> AnswerType:
-    """The answer type asked for, from the question's wh-word and what follows it."""
-    q = question.strip().lower()
-    if re.search(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(?:was\s+|is\s+|were\s+)?(?:the\s+)?(?:final\s+)?(percentage|number|amount|proportion|score|total|price|cost)\b", q):
-        return AnswerType.NUMBER
-    if re.search(r"\bwhen\b|\bwhat\s+(year|date|day|month|time|century|decade)\b|\bwhich\s+(year|date|day|month|century)\b", q):
-        return AnswerType.DATE
-    if re.search(r"\bwhere\b|\bwhat\s+(country|city|place|town|state|region|location)\b|\bwhich\s+(country|city|place|town|state|region)\b", q):
-        return AnswerType.PLACE
-    if re.search(r"\bwho(m|se)?\b|\bwhat\s+(company|organi[sz]ation|group|team|person|man|woman)\b|\bwhich\s+(?:\w+\s+)?(company|organi[sz]ation|group|team|person|people|officials?|players?|firms?|candidates?|leaders?|ceo|president|minister|winners?|members?|actors?|actress|singers?|artists?|authors?|directors?|coach|judge|scientists?)\b", q):
-        return AnswerType.PERSON
-    if re.search(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:name[ds]?|called|nickname|title|brand|model|show|film|movie|book|album|song|bank|hospital|ship|aircraft|airline|party|award|prize|honou?r|newspaper|channel|network|university|school|club|league|event|product|game)\b", q):
-        return AnswerType.ENTITY
-    return AnswerType.OTHER
+    """The answer type asked for: the first wh-phrase of the main clause decides ("what tv show
+    was he on when he quit" asks for a show, not a date)."""
+    q = _SUBORDINATE.sub("", question.strip().lower())
+    found: tuple[int, AnswerType] | None = None
+    for answer_type, pattern in _TYPE_PATTERNS:
+        match = pattern.search(q)
+        if match and (found is None or match.start() < found[0]):
+            found = (match.start(), answer_type)
+    return found[1] if found else AnswerType.OTHER
 
 
 def is_list_question(question: str) -> bool:

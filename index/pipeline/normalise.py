@@ -227,8 +227,16 @@ class QuestionNormaliser:
                         extra.extend(phrase_terms)
                 rewrites.append(f"{word} -> {phrases[0]}")
                 return f"{word} ({phrases[0]})"
-        # Typos: a word the articles never use, close to one they do.
-        if not known and lower not in STOPWORDS and word.isalpha() and len(word) >= self.params.min_typo_length and lexicon.counts:
+        # Typos: a word the articles never use, close to one they do, that is no English word
+        # either ("nickname" is asked in a corpus that never says it; "befor" is a typo).
+        if (
+            not known
+            and lower not in STOPWORDS
+            and word.isalpha()
+            and len(word) >= self.params.min_typo_length
+            and lexicon.counts
+            and lower not in english_words()
+        ):
             correction = self._closest(lower, lexicon)
             if correction:
                 rewrites.append(f"{word} -> {correction}")
@@ -252,6 +260,21 @@ class QuestionNormaliser:
         best = min(score for _, score, _ in found)
         candidates = [choice for choice, score, _ in found if score == best and choice not in STOPWORDS]
         return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words of the embedding model's WordPiece vocabulary (about 20,000): a word
+    in it is spelled right, whatever the corpus says. Empty when the model is not installed."""
+    try:
+        import json
+
+        from newsbot.index.embed import default_model_path
+
+        vocabulary = json.loads((default_model_path() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    except (ImportError, OSError, ValueError, KeyError):
+        return frozenset()
+    return frozenset(w for w in vocabulary if w.isalpha() and w.isascii() and len(w) >= 3)
 
 
 def _expansions(short: str, lexicon: Lexicon) -> tuple[str, ...]:
