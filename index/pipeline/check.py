@@ -23,10 +23,13 @@ from newsbot.index.store import IndexData
 
 
 class AnswerCheck:
-    def __init__(self, window: int = 1) -> None:
+    def __init__(self, window: int = 1, typed_candidates: int = 1) -> None:
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
+        if typed_candidates <= 0:
+            raise ValueError(f"typed_candidates must be > 0, got {typed_candidates}")
         self.window = window
+        self.typed_candidates = typed_candidates
 
     def neighbours(self, data: IndexData, sentence_id: int) -> list[int]:
         """The sentence and up to `window` sentences each side of it in the same article."""
@@ -46,8 +49,15 @@ class AnswerCheck:
         if question.wanted is AnswerType.OTHER:
             type_found = True
         else:
-            following = [i for i in around if i >= best.sentence_id][:2]
-            type_found = any(has_type(data.sentence(i).text, question.wanted, question.text) for i in following)
+            # The best sentence(s) and the one after each (measured on dev: looking at the best three
+            # found a type for 90% of near misses too, the best one alone for 67-76%, against 83-88%).
+            looked: set[int] = set()
+            for item in scored[: self.typed_candidates]:
+                sid = item.candidate.sentence_id
+                looked.add(sid)
+                if sid + 1 < data.sentence_count and data.document_of(sid + 1) == item.candidate.document:
+                    looked.add(sid + 1)
+            type_found = any(has_type(data.sentence(i).text, question.wanted, question.text) for i in sorted(looked))
         window: frozenset[str] = evidence.title_terms(data, best.document)
         for sentence_id in around:
             window |= evidence.sentence_terms(data.sentence(sentence_id).text)
