@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the Telegram bot. Configuration comes from the environment: TELEGRAM_BOT_TOKEN (required), "
         "TELEGRAM_BASE_URL, NEWSBOT_ADMINS (comma-separated user ids), NEWSBOT_INDEX_DIR, NEWSBOT_CORPUS (paths "
         "separated by ':'), and optionally NEWSBOT_UPLOAD_DIR, NEWSBOT_FEEDBACK_DB, NEWSBOT_WEBHOOK_URL, "
-        "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB, NEWSBOT_LOG_QUESTIONS "
+        "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_DATABASE_URL, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB, NEWSBOT_LOG_QUESTIONS "
         "(1: put each question's text in its log line), NEWSBOT_FEEDS (feed URLs separated by spaces or commas), "
         "NEWSBOT_FEED_INTERVAL (minutes between polls, default 15), NEWSBOT_FEEDS_DIR, NEWSBOT_FEEDS_ALLOW_PRIVATE. "
         "Flags override them.",
