@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import threading
 import warnings
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,18 +93,27 @@ def rate_limiter(settings: Settings) -> RetryingRateLimiter:
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     """After getMe: load (or build) the index off the loop, then publish the command menu."""
     shared: Services = application.bot_data["services"]
-    await asyncio.to_thread(_prepare_engine, shared.engine)
+    await asyncio.to_thread(_prepare_engine, shared.engine, shared.stopping)
     await application.bot.set_my_commands(COMMANDS)
     if shared.feeds is not None:
         shared.feeds.start(shared)  # polls at once, then every NEWSBOT_FEED_INTERVAL minutes
 
 
-def _prepare_engine(engine: AnswerEngine) -> None:
+def _prepare_engine(engine: AnswerEngine, stopping: threading.Event | None = None) -> None:
+    """Load or build the index; a build stops at its next step once `stopping` is set (SIGTERM
+    during the start-up build: PTB leaves `post_init` for `post_shutdown`, which sets it)."""
+    from newsbot.bot.rebuild import RebuildStopped
     from newsbot.index.progress import TerminalProgress
 
     progress = TerminalProgress()
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stopping is not None and stopping.is_set() and stage != "done":
+            raise RebuildStopped("the bot is shutting down")
+        progress(stage, done, total)
+
     try:
-        summary = engine.ensure_index(progress)
+        summary = engine.ensure_index(report)
     finally:
         progress.close()
     if summary is not None:
@@ -113,6 +123,7 @@ def _prepare_engine(engine: AnswerEngine) -> None:
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     shared: Services = application.bot_data["services"]
+    shared.stopping.set()
     if shared.feeds is not None:
         await shared.feeds.stop()
     await asyncio.to_thread(shared.close)

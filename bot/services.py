@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -81,6 +82,8 @@ class Services:
     cooldown: Cooldown
     pool: ThreadPoolExecutor
     rebuild_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-reindex"))
+    # Set when the bot shuts down: the start-up build stops at its next step (bot/app.py).
+    stopping: threading.Event = field(default_factory=threading.Event)
     rebuilding: bool = False  # set on the event loop before a rebuild starts, so two cannot race
     pending: int = 0  # questions waiting for or in the worker pool (changed on the event loop only)
     conversations: Conversations = field(default_factory=Conversations)  # what each answer answered, for follow-ups

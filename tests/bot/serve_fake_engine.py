@@ -30,7 +30,10 @@ class SlowFakeEngine(FakeEngine):
 
 
 def fake_engine(settings: Any) -> SlowFakeEngine:
-    return SlowFakeEngine(settings.engine_corpus_paths or [])
+    engine = SlowFakeEngine(settings.engine_corpus_paths or [])
+    # Seconds per article when building (the start-up build too): a slow build to stop.
+    engine.rebuild_step_seconds = float(os.environ.get("NEWSBOT_TEST_REBUILD_STEP_SECONDS", "0"))
+    return engine
 
 
 if __name__ == "__main__":

@@ -91,3 +91,30 @@ class TestGracefulShutdown:
         for text in ("Kuala Lumpur", "harbour", "slowly", "fishing"):
             assert text not in log
         assert TOKEN.split(":")[1] not in log + stdout.decode()
+
+
+class TestStopDuringTheStartUpBuild:
+    async def test_sigterm_during_the_first_build_exits_within_10_s(self, telegram: FakeTelegram, bot_env: dict[str, str],
+                                                                    corpus_dir: Path):
+        """Issue 11: a slow first build (30 articles, 1 s each) is stopped at its next step."""
+        import time
+
+        for number in range(30):
+            (corpus_dir / f"extra{number:02d}.txt").write_text(f"Extra article {number}\nSentence {number}.", encoding="utf-8")
+        process = await start_serve({**bot_env, "NEWSBOT_TEST_REBUILD_STEP_SECONDS": "1"}, "serve")
+        try:
+            assert process.stderr is not None
+            seen = b""
+            while b"embedding chunks" not in seen:  # the build is under way
+                seen += await asyncio.wait_for(process.stderr.read(200), 30)
+            process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, rest = await asyncio.wait_for(process.communicate(), 30)
+            assert time.monotonic() - started < 10
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        log = (seen + rest).decode()
+        assert "Traceback" not in log, log
+        assert not telegram.commands  # it never got as far as serving
