@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from newsbot.bot.feedback import FeedbackUnavailable
+from newsbot.bot.feedback import NOT_STORED, FeedbackUnavailable
 from newsbot.bot.services import services
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
@@ -33,6 +33,9 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     match = VOTE.match(query.data)
     assert match is not None
     helpful = match.group(2) == "+"
+    if int(match.group(1)) == NOT_STORED:  # shown while the database could not be written
+        await query.answer("Sorry, that answer could not be stored, so it cannot be rated.")
+        return
     try:
         stored = await asyncio.to_thread(services(context).feedback.record_vote, int(match.group(1)), query.from_user.id, helpful)
     except FeedbackUnavailable:

@@ -125,6 +125,9 @@ class TestAFullFeedbackDatabase:
         for question in ("who attended the talks?", "what about quarks?", "who attended the talks again?"):
             (answer,) = await wait_answer(telegram, telegram.send_text(chat, user, question))
             assert "Sorry" not in answer.plain
+        press = telegram.press_button(user, answer, answer.buttons()[0]["callback_data"])
+        await telegram.wait_for(lambda: press in telegram.callback_answers)
+        assert telegram.callback_answers[press]["text"] == "Sorry, that answer could not be stored, so it cannot be rated."
         inline = telegram.inline_query(user, "who attended the talks?")
         await telegram.wait_for(lambda: inline in telegram.inline_answers)
         assert len(telegram.inline_answers[inline]) == 1
