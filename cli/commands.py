@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -72,13 +71,14 @@ def run_index(args: argparse.Namespace) -> int:
 
 def _fetch(urls: list[str], feeds_dir: Path | None) -> list[str]:
     """Fetch feeds and pages into the feeds directory; their articles files, to index with the paths."""
-    from newsbot.index.feeds import default_feeds_dir, fetch_into
+    from newsbot.index.config import EngineConfig
+    from newsbot.index.feeds import fetch_into
     from newsbot.index.fetch import FetchPolicy
 
-    directory = feeds_dir or default_feeds_dir()
-    allow_private = os.environ.get("NEWSBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
+    config = EngineConfig.from_env(feeds_dir=feeds_dir)
+    directory = config.resolved_feeds_dir
     try:
-        files, results = fetch_into(directory, urls, FetchPolicy(allow_private=allow_private))
+        files, results = fetch_into(directory, urls, FetchPolicy(allow_private=config.feeds_allow_private))
     except OSError as error:
         raise CliError(f"cannot write fetched articles in {directory}: {error.strerror or error}") from None
     for result in results:

@@ -6,6 +6,8 @@
 | NEWSBOT_CACHE_DIR | cache_dir | the per-user cache directory (platformdirs) |
 | NEWSBOT_INDEX_DIR | index_dir | `<cache_dir>/index` (for the shipped corpus) |
 | NEWSBOT_CORPUS | corpus_paths (':'-separated) | the corpus shipped with newsbot |
+| NEWSBOT_FEEDS_DIR | feeds_dir (fetched feed articles) | the per-user data directory |
+| NEWSBOT_FEEDS_ALLOW_PRIVATE | feeds_allow_private | off |
 | NEWSBOT_DATABASE_URL | database_url (libpq URL; the index lives in PostgreSQL) | unset: the index directory |
 
 Nothing else in the engine reads the environment, and nothing changes it.
@@ -41,6 +43,8 @@ class EngineConfig:
     faiss_index: str = "auto"
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     database_url: str | None = field(default=None, repr=False)  # may hold a password: kept out of repr
+    feeds_dir: Path | None = None  # where fetched feed articles are kept (None: the per-user data directory)
+    feeds_allow_private: bool = False  # fetch private, loopback and link-local addresses too (tests)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -58,6 +62,8 @@ class EngineConfig:
             "index_dir": _path(env.get("NEWSBOT_INDEX_DIR")),
             "corpus_paths": tuple(Path(p) for p in env.get("NEWSBOT_CORPUS", "").split(os.pathsep) if p.strip()),
             "database_url": env.get("NEWSBOT_DATABASE_URL", "").strip() or None,
+            "feeds_dir": _path(env.get("NEWSBOT_FEEDS_DIR")),
+            "feeds_allow_private": env.get("NEWSBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on"),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("corpus_paths"), list):
@@ -72,6 +78,15 @@ class EngineConfig:
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir("newsbot"))
+
+    @property
+    def resolved_feeds_dir(self) -> Path:
+        """Where `newsbot index URL` keeps fetched articles: NEWSBOT_FEEDS_DIR, or the per-user data directory."""
+        if self.feeds_dir is not None:
+            return self.feeds_dir
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir("newsbot")) / "feeds"
 
     @property
     def resolved_index_dir(self) -> Path:

@@ -384,16 +384,6 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def default_feeds_dir() -> Path:
-    """$NEWSBOT_FEEDS_DIR, or feeds/ in the per-user data directory."""
-    configured = os.environ.get("NEWSBOT_FEEDS_DIR", "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("newsbot")) / "feeds"
-
-
 def fetch_into(directory: Path, urls: Sequence[str], fetch: FetchPolicy = FetchPolicy(),
                update: UpdatePolicy = UpdatePolicy()) -> tuple[list[Path], list[UpdateResult]]:
     """`newsbot index URL...`: fetch `urls` into `directory`; (their articles files that exist, results)."""
