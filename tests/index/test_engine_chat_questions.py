@@ -3,8 +3,6 @@ a one-article HTML corpus (issue: answers that survive the way people ask)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from newsbot.index.config import shipped_corpus_paths
 from newsbot.index.embed import Embedder
