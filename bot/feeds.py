@@ -118,7 +118,10 @@ class FeedFollower:
         try:
             self.reindex_pending = False
             loop = asyncio.get_running_loop()
-            summary = await loop.run_in_executor(shared.rebuild_pool, shared.engine.reindex)
+            from newsbot.bot.rebuild import stop_when  # not at the top: rebuild imports services, which imports this
+
+            # Stopped at its next step when the bot shuts down (Services.stopping, bot/rebuild.py).
+            summary = await loop.run_in_executor(shared.rebuild_pool, lambda: shared.engine.reindex(progress=stop_when(shared.stopping)))
         except Exception as error:
             self.reindex_pending = True
             log.warning("feeds: reindex failed (%s); retried after the next poll", error)

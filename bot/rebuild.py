@@ -75,6 +75,16 @@ def _fit(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT // 2 else text[: MESSAGE_LIMIT // 2] + "…"
 
 
+def stop_when(stopping: threading.Event) -> Callable[[str, int, int], None]:
+    """A progress callback that only stops a build (at its next step) once `stopping` is set."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stopping.is_set() and stage != "done":
+            raise RebuildStopped("the bot is shutting down")
+
+    return report
+
+
 async def rebuild(shared: Services, status: Message, title: str = "Reindexing",
                   running: Callable[[], bool] | None = None) -> bool:
     """Rebuild the index from the corpus, editing `status` as it goes; True when it succeeded.

@@ -166,3 +166,16 @@ class TestHostileUploadsAndShutdown:
         assert time.monotonic() - started < 10
         assert status.plain == "⏹ Reindexing stopped: the bot is shutting down; the old index is kept."
         assert not engine.reindexing
+
+
+class TestStopWhen:
+    def test_the_progress_of_a_feeds_rebuild_stops_it_once_the_bot_stops(self):
+        from newsbot.bot.rebuild import RebuildStopped, stop_when
+
+        stopping = threading.Event()
+        report = stop_when(stopping)
+        report("embedding chunks", 1, 3)  # nothing happens while the bot runs
+        stopping.set()
+        with pytest.raises(RebuildStopped):
+            report("embedding chunks", 2, 3)
+        report("done", 1, 1)  # the new index is in place: nothing to stop
