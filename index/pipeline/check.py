@@ -69,4 +69,12 @@ class AnswerCheck:
             return Check(type_found, 1.0, (), rarest)
         missing = tuple(t for t in constraints if not question.present(t, window))
         total = sum(idf[t] for t in constraints) or 1.0
-        return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest)
+        # Years and numbers are checked over the windows of the best few sentences of the best
+        # sentence's article: a question's "in 1986" is often stated a sentence or two away.
+        wide = set(window)
+        for item in scored[: self.typed_candidates + 2]:
+            if item.candidate.document == best.document:
+                for sentence_id in self.neighbours(data, item.candidate.sentence_id):
+                    wide |= evidence.sentence_terms(data.sentence(sentence_id).text)
+        numbers = tuple(t for t in missing if t[:1].isdigit() and not question.present(t, frozenset(wide)))
+        return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest, numbers)

@@ -23,7 +23,7 @@ from newsbot.index.store import IndexData
 # Evidence for the best sentence (scoring), its article, its retrieval, and the answer check.
 FEATURES = (
     "cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing",
-    "focus", "type_found", "constraints", "typed", "window_rarest_missing",
+    "focus", "type_found", "constraints", "typed", "window_rarest_missing", "number_missing",
 )
 DEFAULT_MODEL = Path(__file__).with_name("decision.json")
 
@@ -126,6 +126,9 @@ class Decider:
             "constraints": check.constraints,
             "typed": float(question.wanted is not AnswerType.OTHER),
             "window_rarest_missing": check.rarest_missing,
+            # A year or number of the question that the cited window doesn't state: missing in 0-5% of
+            # answerable dev questions, 20% of the news near misses.
+            "number_missing": float(bool(check.numbers_missing)),
         }
         return values, missing
 

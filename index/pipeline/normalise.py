@@ -65,6 +65,8 @@ _HEART = re.compile(r"<3+|</3")
 _LONE_SYMBOLS = re.compile(r"(?<!\w)[&*#~^|\\]+(?!\w)")
 _REPEATED_PUNCT = re.compile(r"([?!.])[?!.]+")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# "the one cutting jobs", "a second look": words that are numbers too rarely to add digits for.
+_AMBIGUOUS_NUMBER_WORDS = frozenset({"one", "second", "zero"})
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
 
 
@@ -109,6 +111,8 @@ def _plain(words: str) -> str:
 def number_forms(value: int) -> tuple[str, ...]:
     """The ways an article may write `value`: digits, and words below 100 (cardinal, ordinal)."""
     forms = [str(value)]
+    if value >= 1000:
+        forms.append(f"{value:,}")  # "30000" as the article writes it: "30,000"
     if value < 100:
         from num2words import num2words
 
@@ -203,8 +207,8 @@ class QuestionNormaliser:
         own = terms(word)
         # Numbers: each form the article may use is an equivalent of the one typed.
         ordinal = _ORDINAL_DIGITS.match(word)
-        value = int(ordinal.group(1)) if ordinal else int(word) if word.isdigit() and len(word) <= 4 else _number_words().get(lower)
-        if value is not None and (value < 100 or word.isdigit()):
+        value = int(ordinal.group(1)) if ordinal else int(word) if word.isdigit() and len(word) <= 9 else _number_words().get(lower)
+        if value is not None and (value < 100 or word.isdigit()) and lower not in _AMBIGUOUS_NUMBER_WORDS:
             forms = [f for f in number_forms(value) if f.lower() != lower]
             for form in forms:
                 form_terms = tuple(terms(form))

@@ -89,6 +89,7 @@ class Check:
     constraints: float  # share of the question's names, years and numbers stated in the best sentence's window
     missing: tuple[str, ...] = ()  # constraint terms the window lacks
     rarest_missing: float = 0.0  # share of the question's weight held by its rarest term the window lacks
+    numbers_missing: tuple[str, ...] = ()  # years and numbers of the question absent around the best few sentences
 
 
 @dataclass(frozen=True)

@@ -108,15 +108,21 @@ class TestAnswerCheck:
         trace = _trace(data, fake_embedder, "How many tonnes of apples did Teme valley growers pick in 1987?")
         assert trace.check is not None and "1987" in trace.check.missing and trace.check.constraints < 1.0
 
-    def test_how_many_without_a_number_is_not_found(self, data, fake_embedder):  # type: ignore[no-untyped-def]
-        question = make_question("How many singers does the Ashby choir have?")
+    @pytest.mark.parametrize(
+        ("question", "sentence", "found"),
+        [
+            ("How many late frosts did Ivo Brandt count?", "Ivo Brandt, credited", False),  # no number, last of its article
+            ("How many years has Lena Ostrova led the choir?", "The Ashby Singers won", True),  # "eleven" in the next sentence
+        ],
+    )
+    def test_how_many_looks_in_the_best_sentence_and_the_next(self, data, question, sentence, found):  # type: ignore[no-untyped-def]
         from newsbot.index.pipeline.records import Candidate, Scored
 
-        sentence_id = next(i for i in range(data.sentence_count) if "Ashby Singers won" in data.sentence(i).text)
+        sentence_id = next(i for i in range(data.sentence_count) if sentence in data.sentence(i).text)
         candidate = Candidate(sentence_id, data.document_of(sentence_id), data.sentence(sentence_id).text, 0, 1.0, 0.5)
         scored = (Scored(candidate, 0.5, 0.5, 0.5, 0.5, False, 1.0),)
-        check = AnswerCheck(window=0).run(data, question, {"singer": 1.0}, scored)
-        assert not check.type_found
+        check = AnswerCheck(window=0).run(data, make_question(question), {"frost": 1.0}, scored)
+        assert check.type_found is found
 
     def test_window_must_not_be_negative(self):
         with pytest.raises(ValueError, match="window must be >= 0"):
