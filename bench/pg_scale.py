@@ -9,9 +9,9 @@ embedded once, are the queries. For each size:
 
 - FAISS flat, HNSW and IVF as `index/vector_index.py` builds them: build time, p50/p95 search for
   the engine's 100 dense candidates (one thread), recall@10/@100 against flat (exact).
-- pgvector: the table and HNSW index newsbot writes (vector_cosine_ops, m 16, ef_construction 64),
-  COPY and index build times, the query the store runs (ef_search 200 for 100 rows), same recalls;
-  table and index sizes.
+- pgvector: the table and HNSW index newsbot writes (vector_cosine_ops; m 16, ef_construction 64
+  by default, others with --hnsw), COPY and index build times, the query the store runs (100 rows,
+  at each --ef-search; newsbot uses 200), same recalls; table and index sizes.
 - BM25 in PostgreSQL: each chunk's BM25 weights as sparsevec and its term ids under GIN (the
   chunks' terms duplicated, a random tenth dropped from each copy); the store's query timed.
 
@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.latency import ms_stats, overlap, synthesise, time_search  # noqa: E402
 
 
-def pg_dense(conn: Any, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, ef_search: int) -> dict[str, Any]:
+def pg_dense(conn: Any, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, ef_searches: list[int], m: int,
+             ef_construction: int) -> dict[str, Any]:
     from pgvector import Vector
 
     conn.execute("DROP TABLE IF EXISTS bench_chunks")
@@ -46,26 +47,29 @@ def pg_dense(conn: Any, vectors: np.ndarray, queries: np.ndarray, truth: np.ndar
             copy.write_row((i, vector))
     copy_s = time.perf_counter() - started
     started = time.perf_counter()
-    conn.execute("CREATE INDEX ON bench_chunks USING hnsw (embedding vector_cosine_ops)")
+    conn.execute(f"CREATE INDEX ON bench_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = {m}, ef_construction = {ef_construction})")
     build_s = time.perf_counter() - started
     conn.execute("VACUUM ANALYZE bench_chunks")
     sizes = conn.execute(
         "SELECT pg_table_size('bench_chunks'), pg_indexes_size('bench_chunks')"
     ).fetchone()
-    conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef_search),))
+    result: dict[str, Any] = {"m": m, "ef_construction": ef_construction, "copy_s": copy_s, "build_s": build_s,
+                              "table_mb": sizes[0] / 2**20, "index_mb": sizes[1] / 2**20}
     query = "SELECT id FROM bench_chunks ORDER BY embedding <=> %s LIMIT 100"
-    for q in queries[:10]:
-        conn.execute(query, (Vector(q),)).fetchall()
-    times, found = [], []
-    for q in queries:
-        started = time.perf_counter()
-        rows = conn.execute(query, (Vector(q),)).fetchall()
-        times.append((time.perf_counter() - started) * 1000)
-        found.append([r[0] for r in rows] + [-1] * (100 - len(rows)))
-    found_arr = np.array(found)
-    return {"copy_s": copy_s, "build_s": build_s, "table_mb": sizes[0] / 2**20, "index_mb": sizes[1] / 2**20,
-            "ef_search": ef_search, **ms_stats(times),
-            "recall_at_10": overlap(found_arr, truth, 10), "recall_at_100": overlap(found_arr, truth, 100)}
+    for ef_search in ef_searches:
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef_search),))
+        for q in queries[:10]:
+            conn.execute(query, (Vector(q),)).fetchall()
+        times, found = [], []
+        for q in queries:
+            started = time.perf_counter()
+            rows = conn.execute(query, (Vector(q),)).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+            found.append([r[0] for r in rows] + [-1] * (100 - len(rows)))
+        found_arr = np.array(found)
+        result[f"ef_search_{ef_search}"] = {**ms_stats(times), "recall_at_10": overlap(found_arr, truth, 10),
+                                            "recall_at_100": overlap(found_arr, truth, 100)}
+    return result
 
 
 def pg_lexical(conn: Any, data: Any, size: int, query_terms: list[list[str]], rng: np.random.Generator) -> dict[str, Any]:
@@ -141,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--sizes", default="200000")
     parser.add_argument("--kinds", default="flat,hnsw,ivf")
-    parser.add_argument("--ef-search", type=int, default=200)
+    parser.add_argument("--ef-search", default="200", help="comma-separated hnsw.ef_search values to time (newsbot: 200)")
+    parser.add_argument("--hnsw", default="16:64", help="comma-separated m:ef_construction builds (pgvector's default, newsbot's: 16:64)")
     parser.add_argument("--maintenance-work-mem", default="2GB", help="for the HNSW build (the graph should fit)")
     parser.add_argument("--no-lexical", action="store_true")
     args = parser.parse_args(argv)
@@ -177,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size} faiss {kind}: {result[f'faiss_{kind}']}", file=sys.stderr, flush=True)
             del index
         assert truth is not None, "--kinds must include flat (the exact ranking recall is measured against)"
-        result["pgvector_hnsw"] = pg_dense(conn, vectors, queries, truth, args.ef_search)
-        print(f"{size} pgvector: {result['pgvector_hnsw']}", file=sys.stderr, flush=True)
+        for build in args.hnsw.split(","):
+            m, ef_construction = (int(x) for x in build.split(":"))
+            key = f"pgvector_hnsw_m{m}_efc{ef_construction}"
+            result[key] = pg_dense(conn, vectors, queries, truth, [int(e) for e in args.ef_search.split(",")], m, ef_construction)
+            print(f"{size} {key}: {result[key]}", file=sys.stderr, flush=True)
+        conn.execute("DROP TABLE IF EXISTS bench_chunks")
         if not args.no_lexical:
             result["pg_bm25_sparsevec"] = pg_lexical(conn, data, size, query_terms, rng)
             print(f"{size} pg bm25: {result['pg_bm25_sparsevec']}", file=sys.stderr, flush=True)
