@@ -231,6 +231,8 @@ class Engine:
         if not self._reindex_lock.acquire(blocking=False):
             raise store.ReindexRunning("a reindex is already running")
         try:
+            if self.database is not None:
+                progress = self.database.share_progress(progress)  # /stats on every replica shows it
             summary = build_index(
                 paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind,
                 pipeline=asdict(self.config.pipeline), target=self.database,
@@ -252,6 +254,10 @@ class Engine:
         if self._reindex_lock.locked():
             return True
         return self.database is not None and self.database.writer_busy()
+
+    def reindex_progress(self) -> tuple[str, int, int] | None:
+        """With a database: the stage of a rebuild running in any process sharing it (else None)."""
+        return self.database.reindex_progress() if self.database is not None else None
 
     def documents(self) -> list[Document]:
         return list(self.data.documents)

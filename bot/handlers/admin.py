@@ -112,18 +112,29 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.application.create_task(rebuild(shared, status, title, running=running), update=update, name="newsbot:upload")
 
 
+def _reindex_state(shared: Any) -> str:
+    """'idle', 'running', or with a shared database the stage of the rebuild on any replica."""
+    elsewhere = getattr(shared.engine, "reindex_progress", None)
+    found = elsewhere() if elsewhere is not None else None
+    if found is not None:
+        stage, done, total = found
+        return f"running ({stage}{f' {done}/{total}' if total else ''})"
+    return "running" if shared.rebuilding or shared.engine.reindexing else "idle"
+
+
 @admin_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The index (articles, chunks, size, age) and the questions and votes so far."""
     shared = services(context)
     index, counts = await asyncio.gather(shared.in_pool(shared.engine.stats), asyncio.to_thread(shared.feedback.counts))
+    running = await asyncio.to_thread(_reindex_state, shared)
     dates = f" ({index.first_date} to {index.last_date})" if index.first_date else ""
     lines = [
         "<b>Index</b>",
         f"Articles: {index.documents}{escape(dates)}",
         f"Chunks: {index.chunks} · sentences: {index.sentences}",
         f"Size: {index.index_bytes / 2**20:.1f} MB · built {_age(index.built_at)} ago",
-        "Reindex: running" if shared.rebuilding or shared.engine.reindexing else "Reindex: idle",  # any replica
+        f"Reindex: {escape(running)}",
         feeds_line(shared),
         "",
         "<b>Questions</b>",

@@ -152,6 +152,40 @@ class PostgresIndex:
             conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
         return False
 
+    def share_progress(self, progress: Any) -> Any:
+        """`progress` (stage, done, total), also written to the database for /stats on every replica:
+        at each new stage and at most once a second within one."""
+        last: dict[str, Any] = {"stage": None, "at": 0.0}
+
+        def report(stage: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if stage != last["stage"] or now - last["at"] >= 1.0:
+                last.update(stage=stage, at=now)
+                try:
+                    with self.database.connection() as conn:
+                        conn.execute(
+                            "INSERT INTO newsbot_meta (key, value) VALUES ('reindex_progress', %s) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            (json.dumps([stage, done, total]),),
+                        )
+                except store.IndexError_ as error:  # progress is a courtesy; the build goes on
+                    log.debug("reindex progress not shared: %s", error)
+            if progress is not None:
+                progress(stage, done, total)
+
+        return report
+
+    def reindex_progress(self) -> tuple[str, int, int] | None:
+        """The stage of the rebuild running in any process, or None when none is."""
+        if not self.writer_busy():
+            return None
+        with self.database.connection() as conn:
+            row = conn.execute("SELECT value FROM newsbot_meta WHERE key = 'reindex_progress'").fetchone()
+        if row is None:
+            return ("starting", 0, 0)
+        stage, done, total = json.loads(row[0])
+        return str(stage), int(done), int(total)
+
     def previous(self) -> store.IndexData | None:
         """The current generation with its vectors, for reusing those of unchanged articles."""
         try:

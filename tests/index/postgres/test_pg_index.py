@@ -147,6 +147,22 @@ class TestGenerations:
             thread.join()
             other.close()
 
+    def test_the_stage_of_a_rebuild_is_seen_from_another_replica(self, pg_engine: Engine, corpus_dir: Path, fake_embedder: Any):
+        other = _engine(corpus_dir, fake_embedder, pg_engine.config.database_url)
+        seen: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "writing index":
+                seen["during"] = other.reindex_progress()
+
+        try:
+            assert other.reindex_progress() is None
+            pg_engine.reindex(progress=progress)
+            assert seen["during"] == ("writing index", 0, 1)
+            assert other.reindex_progress() is None
+        finally:
+            other.close()
+
     def test_one_writer_at_a_time(self, pg_engine: Engine, corpus_dir: Path, fake_embedder: Any):
         other = _engine(corpus_dir, fake_embedder, pg_engine.config.database_url)
         try:
