@@ -45,9 +45,12 @@ def ms_stats(values: list[float]) -> dict[str, float]:
 def questions_table(args: argparse.Namespace) -> dict[str, Any]:
     from newsbot.cli.commands import _quiet_libraries
     from newsbot.cli.evaluate import eval_index_dir, read_questions
+    from newsbot.index.config import EngineConfig
     from newsbot.index.embed import Embedder
     from newsbot.index.engine import Engine
     from newsbot.index.loaders import load_corpus
+    from newsbot.index.pipeline import AnswerPipeline
+    from newsbot.index.pipeline.question import PlainQuestion
     from newsbot.index.progress import TerminalProgress
 
     from bench.pipelines import BM25Baseline, NewsbotPipeline, TutorialBaseline
@@ -55,23 +58,35 @@ def questions_table(args: argparse.Namespace) -> dict[str, Any]:
     _quiet_libraries()
     rows = read_questions(args.questions, args.limit)
     documents = load_corpus(args.corpus).documents
-    index_dir = args.index_dir or eval_index_dir(args.corpus, "onnx")
-    Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=Embedder(backend="onnx")).ensure_index(TerminalProgress())
-    cache = args.cache_dir or Path(os.environ.get("NEWSBOT_CACHE_DIR") or _user_cache()) / "bench"
-    pipelines: dict[str, Any] = {"bm25 (a)": BM25Baseline(), "tutorial (b)": TutorialBaseline(cache_dir=cache)}
+    config = EngineConfig.from_env(backend="onnx")
+    index_dir = args.index_dir or eval_index_dir(args.corpus, config)
+    Engine(index_dir=index_dir, corpus_paths=args.corpus, config=config).ensure_index(TerminalProgress())
+    cache = args.cache_dir or config.cache_root / "bench"
+    pipelines: dict[str, Any] = {}
+    if args.baselines:
+        pipelines.update({"bm25 (a)": BM25Baseline(), "tutorial (b)": TutorialBaseline(cache_dir=cache)})
     for backend in args.backends.split(","):
-        engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=Embedder(backend=backend))
+        engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=Embedder(backend=backend, cache_dir=config.cache_dir), config=config)
         engine.load()
         engine.warm_up()
         pipelines[f"newsbot {backend}"] = NewsbotPipeline(engine)
-    results: dict[str, Any] = {}
-    for name, pipeline in pipelines.items():
+        if args.plain_question:
+            # The same engine with the question taken as typed: what normalisation costs.
+            plain = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=engine.embedder, config=config,
+                           pipeline=AnswerPipeline(config.pipeline, normaliser=PlainQuestion().run))
+            plain._data = engine.data
+            pipelines[f"newsbot {backend}, question as typed"] = NewsbotPipeline(plain)
+    for pipeline in pipelines.values():
         pipeline.build(documents)
         for row in rows[:20]:  # warm caches and lazy imports
             pipeline.ask(row, False, "")
-        latencies = [pipeline.ask(row, False, "").latency_ms for row in rows]
-        results[name] = ms_stats(latencies)
-        print(f"{name}: p50 {results[name]['p50_ms']:.2f} ms", file=sys.stderr, flush=True)
+    latencies: dict[str, list[float]] = {name: [] for name in pipelines}
+    for row in rows:  # interleaved: every pipeline sees the same moment of a shared machine
+        for name, pipeline in pipelines.items():
+            latencies[name].append(pipeline.ask(row, False, "").latency_ms)
+    results = {name: ms_stats(values) for name, values in latencies.items()}
+    for name, r in results.items():
+        print(f"{name}: p50 {r['p50_ms']:.2f} ms", file=sys.stderr, flush=True)
     return {"questions": len(rows), "chunks": _chunk_count(index_dir), "results": results}
 
 
@@ -88,9 +103,9 @@ def _chunk_count(index_dir: Path) -> int:
 
 
 def render_questions(table: dict[str, Any]) -> str:
-    base = table["results"].get("tutorial (b)")
+    base = table["results"].get("tutorial (b)") or next(iter(table["results"].values()))
     lines = [f"{table['questions']} questions, newsbot index of {table['chunks']} chunks", "",
-             "| pipeline | p50 ms | p95 ms | p50 vs tutorial | p95 vs tutorial |", "|---|---|---|---|---|"]
+             "| pipeline | p50 ms | p95 ms | p50 ratio | p95 ratio |", "|---|---|---|---|---|"]
     for name, r in table["results"].items():
         ratio50 = f"{r['p50_ms'] / base['p50_ms']:.2f}×" if base else "–"
         ratio95 = f"{r['p95_ms'] / base['p95_ms']:.2f}×" if base else "–"
@@ -227,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--questions", type=Path, required=True, metavar="FILE")
     q.add_argument("--limit", type=int, default=500)
     q.add_argument("--backends", default="torch,onnx,onnx-int8")
+    q.add_argument("--no-baselines", dest="baselines", action="store_false", help="time newsbot only (not bm25 and the tutorial)")
+    q.add_argument("--plain-question", action="store_true", help="also time newsbot with the question taken as typed (no normalisation)")
     q.add_argument("--index-dir", type=Path, default=None, help="newsbot index (default: the `newsbot eval` cache, onnx)")
     q.add_argument("--cache-dir", type=Path, default=None, help="where bench/quality.py cached the tutorial's chunk vectors (default: the user cache)")
     s = sub.add_parser("scale", help="FAISS flat / HNSW / IVF and BM25 at 100k and 1M chunks")

@@ -27,6 +27,7 @@ _SENTENCE_ENDERS = frozenset(".!?:;\"“”'‘’\n([—–-")
 # Lowercase words that may sit inside a name ("Bank of America", "Leader of the Opposition").
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "du", "von", "van", "la", "le", "da", "al", "bin", "&"})
 _EXPLICIT = re.compile(r"((?:[A-Z][\w'’\-]*\s+(?:(?:of|the|and|for|de)\s+)*){1,6}[A-Z][\w'’\-]*)\s+\(([A-Z][A-Za-z0-9&.]{1,9})\)")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 MAX_PHRASE_WORDS = 6
 MAX_EXPANSIONS = 3  # phrases kept per set of initials
 PROPER_SHARE = 0.8  # capitalised at least this share of the time inside sentences
@@ -38,6 +39,7 @@ class Lexicon:
     counts: dict[str, int] = field(default_factory=dict)
     proper: frozenset[str] = frozenset()
     abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    acronyms: frozenset[str] = frozenset()  # words the articles write in capitals ("NASA", "TNF")
 
     @classmethod
     def learn(cls, documents: Iterable[Document]) -> Lexicon:
@@ -46,10 +48,12 @@ class Lexicon:
         inside: Counter[str] = Counter()
         phrases: Counter[str] = Counter()
         explicit: Counter[tuple[str, str]] = Counter()
+        capitals: Counter[str] = Counter()
         for document in documents:
             seen: Counter[str] = Counter()
             for text in (document.title, document.text):
                 counts.update(words(text))
+                capitals.update(m.group() for m in _ACRONYM.finditer(text))
                 _learn_case_and_phrases(text, capital, inside, seen)
                 for match in _EXPLICIT.finditer(text):
                     short = match.group(2).replace(".", "").upper()
@@ -67,10 +71,10 @@ class Lexicon:
             # A definition in the text beats any number of co-occurring capitals.
             found.setdefault(short, Counter())[phrase] += 1000 * n
         abbreviations = {k: tuple(p for p, _ in c.most_common(MAX_EXPANSIONS)) for k, c in found.items()}
-        return cls(dict(counts), proper, abbreviations)
+        return cls(dict(counts), proper, abbreviations, frozenset(capitals))
 
     def save(self, directory: Path) -> None:
-        record = {"counts": self.counts, "proper": sorted(self.proper), "abbreviations": self.abbreviations}
+        record = {"counts": self.counts, "proper": sorted(self.proper), "abbreviations": self.abbreviations, "acronyms": sorted(self.acronyms)}
         (directory / FILE_NAME).write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
     @classmethod
@@ -84,6 +88,7 @@ class Lexicon:
             {str(k): int(v) for k, v in raw["counts"].items()},
             frozenset(raw["proper"]),
             {str(k): tuple(v) for k, v in raw["abbreviations"].items()},
+            frozenset(raw.get("acronyms", ())),
         )
 
 

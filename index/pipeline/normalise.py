@@ -222,19 +222,27 @@ class QuestionNormaliser:
         capitals = word.isupper() and not shouting  # a question typed all in capitals says nothing by it
         if 2 <= len(short) <= 6 and short.isalnum() and (capitals or (not known and lower not in STOPWORDS)):
             phrases = _expansions(short, lexicon)
+            # An acronym the articles write themselves ("NASA", "TNF") already matches as typed: its
+            # expansions only count it present where an article spells it out (SciFact dev nDCG@10
+            # 0.741 this way, 0.737 searching the expansions too).
+            own_acronym = short in lexicon.acronyms and short not in COMMON_ABBREVIATIONS
             if phrases:
                 for phrase in phrases:
                     phrase_terms = tuple(terms(phrase))
                     if phrase_terms:
                         for t in own or [lower]:
                             equivalents.setdefault(t, []).append(phrase_terms)
-                        extra.extend(phrase_terms)
+                        if not own_acronym:
+                            extra.extend(phrase_terms)
+                if own_acronym:
+                    return word
                 rewrites.append(f"{word} -> {phrases[0]}")
                 return f"{word} ({phrases[0]})"
         # Typos: a word the articles never use, close to one they do, that is no English word
         # either ("nickname" is asked in a corpus that never says it; "befor" is a typo).
         if (
             not known
+            and not capitals  # "NOLA" is an acronym, never a typo
             and lower not in STOPWORDS
             and word.isalpha()
             and len(word) >= self.params.min_typo_length
@@ -247,7 +255,7 @@ class QuestionNormaliser:
                 for t in own:
                     equivalents.setdefault(t, []).append(tuple(terms(correction)))
                 extra.extend(terms(correction))
-                return correction
+                return f"{word} {correction}"  # both, for the encoder: a rare word may be no typo
         return word
 
     def _closest(self, word: str, lexicon: Lexicon) -> str | None:
