@@ -149,3 +149,18 @@ class TestReplicas:
             assert await deliver(url, {"update_id": 80_000 + n, "message": stats}) >= 1
             (reply,) = await telegram.wait_for(lambda stats=stats: telegram.replies_to(stats), within=10)
             assert "Asked: 8 · answered: 8" in reply.plain
+
+
+class TestServeWithABadDatabase:
+    async def test_an_unreachable_database_is_one_line_before_telegram_is_asked(self, telegram: FakeTelegram,
+                                                                              bot_env: dict[str, str], tmp_path: Path):
+        env = {**bot_env, "NEWSBOT_DATABASE_URL": "postgresql://newsbot:hunter2@127.0.0.1:1/newsbot"}
+        base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "PYTHONPATH") if key in os.environ}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "newsbot.cli.main", "serve", cwd=REPO, env={**base, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 1
+        lines = stderr.decode().strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("newsbot serve: cannot reach the database at postgresql://newsbot:***@")
+        assert "hunter2" not in stderr.decode() and telegram.calls == []
