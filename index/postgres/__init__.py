@@ -3,6 +3,7 @@
 - `database`: connecting, the schema and its version, one-line errors that say what to do.
 - `generations`: writing a generation (one transaction, one writer under an advisory lock),
   switching to it, dropping old ones; loading the current one.
+- `tables`: a generation's tables, created and filled by binary COPY, read back.
 - `stores`: the `VectorStore` / `LexicalStore` of the store seam over a generation's tables, and
   `PgIndexData`, the snapshot the answer pipeline reads.
 """

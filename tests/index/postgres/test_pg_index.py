@@ -176,14 +176,14 @@ class TestGenerations:
         from newsbot.index.postgres import generations
 
         before, tables = pg_engine.data.generation, _tables(database_url)
-        real = generations._write_tables
+        real = generations.write_tables
 
         def fail_midway(conn: Any, generation: int, data: Any) -> int:
             real(conn, generation, data)
             conn.execute("SELECT 1/0")  # the disk filled, the server restarted: the transaction fails
             return 0
 
-        monkeypatch.setattr(generations, "_write_tables", fail_midway)
+        monkeypatch.setattr(generations, "write_tables", fail_midway)
         (corpus_dir / "extra.txt").write_text("Ferry service resumes\n\nThe island ferry resumed sailing on Monday.\n")
         with pytest.raises(DatabaseError, match="the old index is kept"):
             pg_engine.reindex()
