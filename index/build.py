@@ -195,7 +195,7 @@ def build_index(
             documents=documents,
             doc_hashes=hashes,
             sentences=sentences_arr,
-            doc_first_sentence=np.searchsorted(sentences_arr[:, 0], np.arange(len(documents) + 1)),
+            doc_first_sentence=store.first_sentences(len(documents), sentences_arr),
             chunks=chunks_arr,
             chunk_vectors=chunk_vectors,
             sentence_vectors=sentence_vectors,
@@ -295,7 +295,7 @@ def _reuse_vectors(
     new_chunks_by_doc: dict[int, list[int]] = {}
     for chunk_id, row in enumerate(chunks):
         new_chunks_by_doc.setdefault(int(row[0]), []).append(chunk_id)
-    new_first = np.searchsorted(sentences[:, 0], np.arange(len(documents) + 1))
+    new_first = store.first_sentences(len(documents), sentences)
     to_embed: list[int] = []
     for doc_index, digest in enumerate(hashes):
         new_ids = new_chunks_by_doc.get(doc_index, [])

@@ -228,13 +228,12 @@ def load(directory: Path | str, mmap: bool | None = None, model_fingerprint: str
         raise IndexCorrupt(
             f"the index at {directory} is corrupt or incomplete ({type(error).__name__}: {error}); {rebuild_hint(directory)}"
         ) from None
-    first = np.searchsorted(sentences[:, 0], np.arange(len(documents) + 1)) if len(sentences) else np.zeros(len(documents) + 1, dtype=np.int64)
     return IndexData(
         manifest=manifest,
         documents=documents,
         doc_hashes=hashes,
         sentences=sentences,
-        doc_first_sentence=np.asarray(first, dtype=np.int64),
+        doc_first_sentence=first_sentences(len(documents), sentences),
         chunks=chunks,
         chunk_vectors=chunk_vectors,
         sentence_vectors=sentence_vectors,
@@ -242,6 +241,13 @@ def load(directory: Path | str, mmap: bool | None = None, model_fingerprint: str
         lexical=lexical,
         path=generation,
     )
+
+
+def first_sentences(documents: int, sentences: np.ndarray) -> np.ndarray:
+    """Offsets into `sentences` (rows sorted by document) where each document starts, plus the end."""
+    if not len(sentences):
+        return np.zeros(documents + 1, dtype=np.int64)
+    return np.asarray(np.searchsorted(sentences[:, 0], np.arange(documents + 1)), dtype=np.int64)
 
 
 def _read_documents(file: Path) -> tuple[list[Document], list[str]]:

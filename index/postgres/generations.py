@@ -106,14 +106,13 @@ class PostgresIndex:
             raise store.IndexCorrupt(
                 f"the index in the database at {self.display} (generation {generation}) does not match its manifest; rebuild it with newsbot index"
             )
-        first = np.searchsorted(sentences[:, 0], np.arange(len(documents) + 1)) if len(sentences) else np.zeros(len(documents) + 1, dtype=np.int64)
         empty = np.zeros((0, manifest.dimension), dtype=np.float32)
         data = PgIndexData(
             manifest=manifest,
             documents=documents,
             doc_hashes=hashes,
             sentences=sentences,
-            doc_first_sentence=np.asarray(first, dtype=np.int64),
+            doc_first_sentence=store.first_sentences(len(documents), sentences),
             chunks=chunks,
             chunk_vectors=empty,
             sentence_vectors=empty,
