@@ -125,6 +125,7 @@ class NormaliseParams:
     max_typo_distance: int = 2  # for words of 8+ letters; 1 below
     min_typo_length: int = 4  # shorter words are never corrected
     min_vocabulary_count: int = 2  # a correction must be a word the articles use at least this often
+    max_typo_lookups: int = 8  # per question: each costs about a millisecond over a 20,000-word vocabulary
 
     def __post_init__(self) -> None:
         if self.max_typo_distance < 0 or self.min_typo_length < 1:
@@ -149,18 +150,20 @@ class QuestionNormaliser:
         shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
         pieces: list[str] = []
         extra: list[str] = []
+        lookups = [self.params.max_typo_lookups]  # left for this question (the normaliser is shared by threads)
         cursor = 0
         for match in tokens:
             pieces.append(text[cursor : match.start()])
             word = match.group()
-            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting)
+            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups)
             pieces.append(replacement)
             cursor = match.end()
         pieces.append(text[cursor:])
         normalised = " ".join("".join(pieces).split())
         typed = tuple(dict.fromkeys(terms(text)))
         all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
-        named = tuple(t for t in typed if _is_name(t, text, lexicon))
+        names = _names(text, lexicon)
+        named = tuple(t for t in typed if t in names)
         return Question(
             raw=raw,
             text=normalised or raw,
@@ -201,7 +204,14 @@ class QuestionNormaliser:
         return " ".join(out)
 
     def _rewrite(
-        self, word: str, lexicon: Lexicon, rewrites: list[str], equivalents: dict[str, list[tuple[str, ...]]], extra: list[str], shouting: bool
+        self,
+        word: str,
+        lexicon: Lexicon,
+        rewrites: list[str],
+        equivalents: dict[str, list[tuple[str, ...]]],
+        extra: list[str],
+        shouting: bool,
+        lookups: list[int],
     ) -> str:
         lower = word.lower().replace("’", "'")
         own = terms(word)
@@ -248,7 +258,9 @@ class QuestionNormaliser:
             and len(word) >= self.params.min_typo_length
             and lexicon.counts
             and lower not in english_words()
+            and lookups[0] > 0
         ):
+            lookups[0] -= 1
             correction = self._closest(lower, lexicon)
             if correction:
                 rewrites.append(f"{word} -> {correction}")
@@ -312,13 +324,12 @@ def _vocabulary(lexicon: Lexicon, min_count: int) -> list[str]:
     return words
 
 
-def _is_name(term: str, text: str, lexicon: Lexicon) -> bool:
-    """A term the question capitalises (not as its first word), or the articles always do."""
+def _names(text: str, lexicon: Lexicon) -> set[str]:
+    """Terms the question capitalises (not as its first word), that the articles always
+    capitalise, or that are numbers."""
+    found: set[str] = set()
     for match in _WORD.finditer(text):
         word = match.group()
-        if terms(word)[:1] == [term]:
-            if match.start() > 0 and word[:1].isupper():
-                return True
-            if word.lower() in lexicon.proper or word.isdigit():
-                return True
-    return False
+        if (match.start() > 0 and word[:1].isupper()) or word.lower() in lexicon.proper or word.isdigit():
+            found.update(terms(word)[:1])
+    return found

@@ -108,3 +108,10 @@ class TestTyposAndNames:
 def test_without_an_index_it_still_cleans(self=None):  # type: ignore[no-untyped-def]
     question = QuestionNormaliser().run(None, "hey bot who won?? 🎉")
     assert question.text == "who won?" and question.raw == "hey bot who won?? 🎉"
+
+
+def test_typo_lookups_are_bounded_per_question(data):  # type: ignore[no-untyped-def]
+    """A pasted wall of unknown words costs at most `max_typo_lookups` vocabulary searches."""
+    junk = " ".join(["attorny", "generl", "contemt", "hodler", "voet"] * 20)
+    question = QuestionNormaliser(NormaliseParams(max_typo_lookups=3)).run(data, junk)
+    assert 1 <= len(question.rewrites) <= 3
