@@ -64,9 +64,9 @@ class Lexicon:
         proper = frozenset(w for w, n in inside.items() if n >= PROPER_MIN_SEEN and capital[w] >= PROPER_SHARE * n)
         found: dict[str, Counter[str]] = {}
         for phrase, n in phrases.items():
-            key = initials(phrase)
-            if key:
-                found.setdefault(key, Counter())[phrase] += n
+            for key in {initials(phrase), initials(phrase, connectors=True)}:
+                if key:
+                    found.setdefault(key, Counter())[phrase] += n
         for (short, phrase), n in explicit.items():
             # A definition in the text beats any number of co-occurring capitals.
             found.setdefault(short, Counter())[phrase] += 1000 * n
@@ -101,11 +101,17 @@ def _defined_phrase(tokens: list[str], short: str) -> str:
     return ""
 
 
-def initials(phrase: str) -> str:
-    """"Kuala Lumpur" -> "KL"; connectors ("of", "the") are skipped: "Bank of America" -> "BA"."""
-    parts = [p for p in phrase.split() if p.lower() not in _CONNECTORS]
+def initials(phrase: str, connectors: bool = False) -> str:
+    """"Kuala Lumpur" -> "KL"; connectors ("of", "the") are skipped: "Bank of America" -> "BA", or
+    kept whole with `connectors`: "BOFA" (as "BofA" is typed)."""
+    words = phrase.split()
+    parts = [p for p in words if p.lower() not in _CONNECTORS]
     if len(parts) < 2 or not all(p[:1].isupper() for p in parts):
         return ""
+    if connectors:
+        if len(parts) == len(words):
+            return ""
+        return "".join(w.upper() if w.lower() in _CONNECTORS else w[0].upper() for w in words)
     return "".join(p[0] for p in parts).upper()
 
 

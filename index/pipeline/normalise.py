@@ -52,6 +52,20 @@ COMMON_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "SK": ("South Korea",),
 }
 
+# Quarters, as business news is asked about.
+COMMON_ABBREVIATIONS.update({f"Q{n}": (f"{word} quarter",) for n, word in ((1, "first"), (2, "second"), (3, "third"), (4, "fourth"))})
+
+# Chat spellings: what they stand for (a word of the question, never of the articles).
+CHAT_WORDS = {
+    "u": "you", "ur": "your", "r": "are", "ppl": "people", "bc": "because", "cuz": "because", "coz": "because",
+    "tho": "though", "thru": "through", "whats": "what is", "whos": "who is", "wheres": "where is",
+    "hows": "how is", "whens": "when is", "whys": "why is", "gonna": "going to", "wanna": "want to",
+    "govt": "government", "gov": "government", "dept": "department", "intl": "international", "yr": "year",
+    "yrs": "years", "bn": "billion", "mln": "million", "approx": "approximately", "w/": "with", "b4": "before",
+    "isnt": "is not", "wasnt": "was not", "didnt": "did not", "doesnt": "does not", "dont": "do not",
+    "cant": "cannot", "wont": "will not", "arent": "are not", "werent": "were not", "hasnt": "has not",
+}
+
 # Chat filler: removed where it stands alone; it never carries what is asked.
 _FILLER = re.compile(
     r"\b(?:hey+|hi+|hello|yo|ok(?:ay)?|so|pls|plz|please|omg|lol|lmao|thx|thanks|thank\s+you|btw|idk|tbh|"
@@ -67,6 +81,7 @@ _REPEATED_PUNCT = re.compile(r"([?!.])[?!.]+")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # "the one cutting jobs", "a second look": words that are numbers too rarely to add digits for.
 _AMBIGUOUS_NUMBER_WORDS = frozenset({"one", "second", "zero"})
+_CHAT_WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z0-9/]*(?![\w'’])")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
 
 
@@ -144,7 +159,7 @@ class QuestionNormaliser:
         text = strip_noise(raw)
         rewrites: list[str] = []
         equivalents: dict[str, list[tuple[str, ...]]] = {}
-        text = self._spoken_numbers(text, rewrites)
+        text = self._spoken_numbers(self._chat_words(text, rewrites), rewrites)
         tokens = list(_WORD.finditer(text))
         letters = [ch for ch in text if ch.isalpha()]
         shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
@@ -202,6 +217,20 @@ class QuestionNormaliser:
                 out.append(words[i])
                 i += 1
         return " ".join(out)
+
+    @staticmethod
+    def _chat_words(text: str, rewrites: list[str]) -> str:
+        """"whos the ceo of gm" -> "who is the ceo of gm": chat spellings as the words they stand for."""
+
+        def spelled(match: re.Match[str]) -> str:
+            word = match.group()
+            full = CHAT_WORDS.get(word.lower())
+            if full is None or word.isupper() and len(word) > 1:  # "UR", "BN": maybe an acronym
+                return word
+            rewrites.append(f"{word} -> {full}")
+            return full
+
+        return _CHAT_WORD.sub(spelled, text)
 
     def _rewrite(
         self,

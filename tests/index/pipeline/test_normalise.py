@@ -115,3 +115,27 @@ def test_typo_lookups_are_bounded_per_question(data):  # type: ignore[no-untyped
     junk = " ".join(["attorny", "generl", "contemt", "hodler", "voet"] * 20)
     question = QuestionNormaliser(NormaliseParams(max_typo_lookups=3)).run(data, junk)
     assert 1 <= len(question.rewrites) <= 3
+
+
+class TestChatSpellings:
+    @pytest.mark.parametrize(
+        ("typed", "read"),
+        [
+            ("whos the ceo of gm", "who is the ceo"),
+            ("how many ppl died", "how many people died"),
+            ("why didnt the govt act", "why did not the government act"),
+        ],
+    )
+    def test_chat_spellings_read_as_words(self, typed: str, read: str):
+        assert QuestionNormaliser().run(None, typed).text.startswith(read)
+
+    def test_capitals_are_left_alone(self):
+        assert QuestionNormaliser().run(None, "what did UR say").text.startswith("what did UR")
+
+    def test_quarters(self):
+        assert "third quarter" in QuestionNormaliser().run(None, "Q3 results of the bank").text
+
+
+def test_initials_with_connectors_whole():
+    lexicon = Lexicon.learn([Document("b", "Bank of America profits", "Bank of America said profits rose. Bank of America hired.")])
+    assert "Bank of America" in lexicon.abbreviations["BOFA"] and "Bank of America" in lexicon.abbreviations["BA"]
