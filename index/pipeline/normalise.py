@@ -277,8 +277,10 @@ class QuestionNormaliser:
                     return word
                 rewrites.append(f"{word} -> {phrases[0]}")
                 return f"{word} ({phrases[0]})"
-        # Typos: a word the articles never use, close to one they do, that is no English word
-        # either ("nickname" is asked in a corpus that never says it; "befor" is a typo).
+        # Typos: a word the articles never use, close to one they do. A word that is no English word
+        # either ("befor") is read as the correction; an English word ("harbor" where the articles
+        # write "harbour", "nickname" where they say "nicknamed") keeps its place in the question and
+        # only counts as present where the one-letter variant is.
         if (
             not known
             and not capitals  # "NOLA" is an acronym, never a typo
@@ -286,24 +288,28 @@ class QuestionNormaliser:
             and word.isalpha()
             and len(word) >= self.params.min_typo_length
             and lexicon.counts
-            and lower not in english_words()
             and lookups[0] > 0
         ):
+            english = lower in english_words()
+            if english and len(word) < 5:
+                return word
             lookups[0] -= 1
-            correction = self._closest(lower, lexicon)
+            correction = self._closest(lower, lexicon, 1 if english else None)
             if correction:
-                rewrites.append(f"{word} -> {correction}")
+                rewrites.append(f"{word} ~ {correction}" if english else f"{word} -> {correction}")
                 for t in own:
                     equivalents.setdefault(t, []).append(tuple(terms(correction)))
                 extra.extend(terms(correction))
-                return f"{word} {correction}"  # both, for the encoder: a rare word may be no typo
+                return word if english else f"{word} {correction}"  # both, for the encoder: a rare word may be no typo
         return word
 
-    def _closest(self, word: str, lexicon: Lexicon) -> str | None:
+    def _closest(self, word: str, lexicon: Lexicon, at_most: int | None = None) -> str | None:
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
         distance = self.params.max_typo_distance if len(word) >= 8 else min(1, self.params.max_typo_distance)
+        if at_most is not None:
+            distance = min(distance, at_most)
         if distance == 0:
             return None
         vocabulary = _vocabulary(lexicon, self.params.min_vocabulary_count)

@@ -93,6 +93,12 @@ class TestTyposAndNames:
         assert "attorney" in question.text
         assert question.present("attorni", frozenset({"attorney"}))
 
+    def test_an_english_spelling_variant_counts_as_present_without_rewriting(self):
+        data = _Data([Document("h", "Harbour reopens", "The harbour reopened on Friday. The harbour master spoke.")])
+        question = QuestionNormaliser().run(data, "when did the harbor reopen")  # type: ignore[arg-type]
+        assert question.text == "when did the harbor reopen"
+        assert question.present("harbor", frozenset({"harbour"}))
+
     def test_known_words_are_never_corrected(self, data):  # type: ignore[no-untyped-def]
         assert _run(data, "who voted").rewrites == ()
 
