@@ -91,8 +91,8 @@ class AnswerPipeline:
         k = k or self.config.k
         hits = self.retrieve(data, question, vector, max(k, self.decider.model.retrieval_depth), allowed)
         candidates = SentenceCandidates(k).run(data, hits)
-        scored = self.scorer.run(data, question, vector, candidates)
-        idf = self.scorer.idf(data, question)
+        idf = self.scorer.idf(data, question)  # read by scoring, the check and the decision alike
+        scored = self.scorer.run(data, question, vector, candidates, idf)
         check = self.checker.run(data, question, idf, scored)
         decision = self.decider.run(data, question, idf, scored, hits, check)
         return Trace(question, hits[:k], scored, decision, idf, check)

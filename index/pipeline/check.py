@@ -71,10 +71,12 @@ class AnswerCheck:
         total = sum(idf[t] for t in constraints) or 1.0
         # Years and numbers are checked over the windows of the best few sentences of the best
         # sentence's article: a question's "in 1986" is often stated a sentence or two away.
-        wide = set(window)
-        for item in scored[: self.typed_candidates + 2]:
-            if item.candidate.document == best.document:
-                for sentence_id in self.neighbours(data, item.candidate.sentence_id):
-                    wide |= evidence.sentence_terms(data.sentence(sentence_id).text)
-        numbers = tuple(t for t in missing if t[:1].isdigit() and not question.present(t, frozenset(wide)))
+        numbers = tuple(t for t in missing if t[:1].isdigit())
+        if numbers:  # looked for further only when the window lacks one
+            wide = set(window)
+            for item in scored[: self.typed_candidates + 2]:
+                if item.candidate.document == best.document:
+                    for sentence_id in self.neighbours(data, item.candidate.sentence_id):
+                        wide |= evidence.sentence_terms(data.sentence(sentence_id).text)
+            numbers = tuple(t for t in numbers if not question.present(t, frozenset(wide)))
         return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest, numbers)

@@ -41,12 +41,21 @@ class SentenceScorer:
     def idf(self, data: IndexData, question: Question) -> dict[str, float]:
         return evidence.term_weights(data, question.typed_terms or question.terms, self.weights.idf_prior_chunks, question)
 
-    def run(self, data: IndexData, question: Question, vector: np.ndarray, candidates: Sequence[Candidate]) -> tuple[Scored, ...]:
-        """The candidates with their features, best first."""
+    def run(
+        self,
+        data: IndexData,
+        question: Question,
+        vector: np.ndarray,
+        candidates: Sequence[Candidate],
+        idf: dict[str, float] | None = None,
+    ) -> tuple[Scored, ...]:
+        """The candidates with their features, best first; `idf`: the question's term weights
+        (`self.idf`), when the caller has them already."""
         if not candidates:
             return ()
         w = self.weights
-        idf = self.idf(data, question)
+        if idf is None:
+            idf = self.idf(data, question)
         total = sum(idf.values()) or 1.0
         ids = np.fromiter((c.sentence_id for c in candidates), dtype=np.int64, count=len(candidates))
         cosines = data.vectors.sentence_cosines(ids, vector)
