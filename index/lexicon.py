@@ -40,6 +40,16 @@ class Lexicon:
     proper: frozenset[str] = frozenset()
     abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     acronyms: frozenset[str] = frozenset()  # words the articles write in capitals ("NASA", "TNF")
+    # Derived word lists, computed once per lexicon (the lexicon lives as long as its index).
+    _derived: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def vocabulary(self, min_count: int) -> list[str]:
+        """The words the articles use at least `min_count` times: what a typo may be corrected to."""
+        found = self._derived.get(min_count)
+        if found is None:
+            found = [w for w, n in self.counts.items() if n >= min_count and w.isalpha() and len(w) >= 3]
+            self._derived[min_count] = found
+        return found
 
     @classmethod
     def learn(cls, documents: Iterable[Document]) -> Lexicon:

@@ -24,7 +24,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from newsbot.index.answer_types import is_list_question, question_type
 from newsbot.index.lexical import STOPWORDS, terms
@@ -312,7 +311,7 @@ class QuestionNormaliser:
             distance = min(distance, at_most)
         if distance == 0:
             return None
-        vocabulary = _vocabulary(lexicon, self.params.min_vocabulary_count)
+        vocabulary = lexicon.vocabulary(self.params.min_vocabulary_count)
         found = process.extract(word, vocabulary, scorer=Levenshtein.distance, score_cutoff=distance, limit=20)
         if not found:
             return None
@@ -344,19 +343,6 @@ def _expansions(short: str, lexicon: Lexicon) -> tuple[str, ...]:
     return tuple(found[:3])
 
 
-_VOCABULARIES: dict[int, tuple[Any, list[str]]] = {}
-
-
-def _vocabulary(lexicon: Lexicon, min_count: int) -> list[str]:
-    """The corpus's words worth correcting towards, computed once per lexicon."""
-    cached = _VOCABULARIES.get(id(lexicon))
-    if cached is not None and cached[0] is lexicon:
-        return cached[1]
-    words = [w for w, n in lexicon.counts.items() if n >= min_count and w.isalpha() and len(w) >= 3]
-    if len(_VOCABULARIES) > 4:
-        _VOCABULARIES.clear()
-    _VOCABULARIES[id(lexicon)] = (lexicon, words)
-    return words
 
 
 def _names(text: str, lexicon: Lexicon) -> set[str]:
