@@ -97,6 +97,36 @@ _DURATION = re.compile(
 )
 
 
+_HOW_MANY = re.compile(
+    r"\bhow\s+many\s+((?:[\w\-'’]+\s+){0,3}?[\w\-'’]+?)"
+    r"(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|in|of|on|at|for|from|to|that|who|which)\b|[?,.!]|$)",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|dozens?|hundreds?|"
+    r"thousands?|millions?|billions?|several|many|few|all|both|no)$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w\-'’%]+")
+
+
+def counted_thing(question: str) -> str:
+    """What a "how many" question counts ("How many individual monarch butterflies were counted" ->
+    "individual monarch butterflies"), or "" when it asks no count."""
+    match = _HOW_MANY.search(question)
+    return match.group(1) if match else ""
+
+
+def counts_after_number(sentence: str) -> list[str]:
+    """The words that follow each number of `sentence` (up to four), lower-cased: what it counts."""
+    words = _WORD.findall(sentence)
+    found: list[str] = []
+    for i, word in enumerate(words):
+        if _COUNT.match(word):
+            found.extend(w.lower() for w in words[i + 1 : i + 5])
+    return found
+
+
 def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     """True when `sentence` holds something of the wanted type that the question doesn't already name.
 

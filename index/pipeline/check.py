@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from newsbot.index.answer_types import AnswerType, has_type
+from newsbot.index.answer_types import AnswerType, counted_thing, counts_after_number, has_type
+from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Question, Scored
 from newsbot.index.store import IndexData
@@ -58,6 +59,7 @@ class AnswerCheck:
                 if sid + 1 < data.sentence_count and data.document_of(sid + 1) == item.candidate.document:
                     looked.add(sid + 1)
             type_found = any(has_type(data.sentence(i).text, question.wanted, question.text) for i in sorted(looked))
+        count_missing = self.count_missing(data, question, around)
         window: frozenset[str] = evidence.title_terms(data, best.document)
         for sentence_id in around:
             window |= evidence.sentence_terms(data.sentence(sentence_id).text)
@@ -66,7 +68,7 @@ class AnswerCheck:
         rarest = max(absent, default=0.0) / (sum(idf.values()) or 1.0)
         constraints = [t for t in dict.fromkeys(question.named_terms) if t in idf]
         if not constraints:
-            return Check(type_found, 1.0, (), rarest)
+            return Check(type_found, 1.0, (), rarest, (), count_missing)
         missing = tuple(t for t in constraints if not question.present(t, window))
         total = sum(idf[t] for t in constraints) or 1.0
         # Years and numbers are checked over the windows of the best few sentences of the best
@@ -79,4 +81,19 @@ class AnswerCheck:
                     for sentence_id in self.neighbours(data, item.candidate.sentence_id):
                         wide |= evidence.sentence_terms(data.sentence(sentence_id).text)
             numbers = tuple(t for t in numbers if not question.present(t, frozenset(wide)))
-        return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest, numbers)
+        return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest, numbers, count_missing)
+
+    @staticmethod
+    def count_missing(data: IndexData, question: Question, around: Sequence[int]) -> bool:
+        """A "how many X" question whose window counts no X: no number there is followed by X (or a
+        way of writing it). Measured on dev: 30% of answerable SQuAD count questions, 55% of SQuAD
+        2.0's and 75% of the news near misses ("How many pre-orders" against "Pre-orders began")."""
+        thing = terms(counted_thing(question.raw))
+        if not thing:
+            return False
+        head = thing[-1]
+        for sentence_id in around:
+            after = frozenset(terms(" ".join(counts_after_number(data.sentence(sentence_id).text))))
+            if question.present(head, after):
+                return False
+        return True

@@ -22,6 +22,11 @@ class ChoiceParams:
     max_list_sentences: int = 5
     duplicate_jaccard: float = 0.8
     follow_continuation: bool = True  # cite the next sentence too when it carries on the best one
+    # When the best sentence holds no answer of the asked type (it restates the question: "A
+    # helicopter under contract to PG&E struck power lines"), cite the nearest sentence of its
+    # article that does ("The helicopter, a Bell 206, ...").
+    typed_neighbour: bool = True
+    typed_distance: int = 2
 
     def __post_init__(self) -> None:
         if self.max_sentences <= 0 or self.max_list_sentences <= 0:
@@ -64,8 +69,24 @@ class SentenceChooser:
                 ids.pop()  # the weakest extra gives way to the best sentence's continuation
             ids.append(follower)
             scores.setdefault(follower, best.score - p.margin)
+        answer = _typed_neighbour(scored, best, question.wanted, p.typed_distance) if p.typed_neighbour else None
+        if answer is not None and answer.candidate.sentence_id not in ids:
+            if len(ids) >= max(limit, 2):
+                ids.pop()
+            ids.append(answer.candidate.sentence_id)
+            scores.setdefault(answer.candidate.sentence_id, answer.score)
         ordered = _reading_order(data, ids, scores)
         return Choice(tuple(ordered), tuple(scores[i] for i in ordered))
+
+
+def _typed_neighbour(scored: Sequence[Scored], best: Scored, wanted: AnswerType, distance: int = 2) -> Scored | None:
+    """The best-scored candidate of the best sentence's article, at most `distance` sentences from
+    it, that holds an answer of the asked type, when the best sentence holds none."""
+    if wanted is AnswerType.OTHER or best.typed:
+        return None
+    sid, doc = best.candidate.sentence_id, best.candidate.document
+    near = [s for s in scored if s.typed and s.candidate.document == doc and 0 < abs(s.candidate.sentence_id - sid) <= distance]
+    return max(near, key=lambda s: s.score, default=None)
 
 
 def _near_duplicate(text: str, others: list[str], threshold: float) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsbot.index.answer_types import AnswerType
+from newsbot.index.answer_types import AnswerType, counted_thing
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
@@ -24,6 +24,7 @@ from newsbot.index.store import IndexData
 FEATURES = (
     "cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing",
     "focus", "type_found", "constraints", "typed", "window_rarest_missing", "number_missing",
+    "count_missing",
 )
 DEFAULT_MODEL = Path(__file__).with_name("decision.json")
 
@@ -129,6 +130,7 @@ class Decider:
             # A year or number of the question that the cited window doesn't state: missing in 0-5% of
             # answerable dev questions, 20% of the news near misses.
             "number_missing": float(bool(check.numbers_missing)),
+            "count_missing": float(check.count_missing),
         }
         return values, missing
 
@@ -143,13 +145,15 @@ class Decider:
         if confidence >= 0:
             return Decision(True, confidence, features)
         small = data.lexical.n_docs < self.model.small_corpus_chunks
-        if small and not missing and not check.missing and values["context"] >= self.model.small_corpus_context:
+        if small and not missing and not check.missing and not check.count_missing and values["context"] >= self.model.small_corpus_context:
             return Decision(True, 0.0, features)
         shown = dict(question.shown)
         if missing:
             reason = "the articles don't mention: " + ", ".join(shown.get(t, t) for t in missing)
         elif check.missing:
             reason = "the closest passage doesn't say: " + ", ".join(shown.get(t, t) for t in check.missing)
+        elif check.count_missing:
+            reason = f"the closest passage gives no count of {counted_thing(question.raw)}"
         elif not check.type_found:
             reason = f"no {question.wanted.value} that answers it is given"
         else:

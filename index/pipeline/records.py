@@ -90,6 +90,7 @@ class Check:
     missing: tuple[str, ...] = ()  # constraint terms the window lacks
     rarest_missing: float = 0.0  # share of the question's weight held by its rarest term the window lacks
     numbers_missing: tuple[str, ...] = ()  # years and numbers of the question absent around the best few sentences
+    count_missing: bool = False  # "how many X": no number in the window counts X
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,31 @@ class TestAnswerCheck:
         check = AnswerCheck(window=0).run(data, make_question(question), {"frost": 1.0}, scored)
         assert check.type_found is found
 
+    @pytest.mark.parametrize(
+        ("question", "missing"),
+        [
+            ("How many tonnes of apples did Teme valley growers pick?", False),  # "9,000 tonnes"
+            ("How many orchards did Teme valley growers pick apples from?", True),  # a number, but of tonnes
+            ("How many apple growers are there in the Teme valley?", True),
+            ("What did Teme valley growers pick?", False),  # asks no count
+        ],
+    )
+    def test_a_count_question_needs_a_count_of_what_it_asks(self, data, question, missing):  # type: ignore[no-untyped-def]
+        from newsbot.index.pipeline.records import Candidate, Scored
+
+        sentence_id = next(i for i in range(data.sentence_count) if "9,000 tonnes" in data.sentence(i).text)
+        candidate = Candidate(sentence_id, data.document_of(sentence_id), data.sentence(sentence_id).text, 0, 1.0, 0.5)
+        scored = (Scored(candidate, 0.5, 0.5, 0.5, 0.5, True, 1.0),)
+        check = AnswerCheck(window=0).run(data, QuestionNormaliser().run(data, question), {"appl": 1.0}, scored)
+        assert check.count_missing is missing
+
+    def test_a_missing_count_is_the_reason_given(self, data, fake_embedder):  # type: ignore[no-untyped-def]
+        no = DecisionModel(tuple((n, 0.0) for n in FEATURES), -1.0)
+        question = QuestionNormaliser().run(data, "How many orchards did Teme valley growers pick apples from?")
+        trace = AnswerPipeline(decision_model=no).trace(data, question, fake_embedder.encode_queries([question.text])[0])
+        assert trace.decision is not None and not trace.decision.answer
+        assert trace.decision.reason == "the closest passage gives no count of orchards"
+
     def test_window_must_not_be_negative(self):
         with pytest.raises(ValueError, match="window must be >= 0"):
             AnswerCheck(window=-1)
@@ -143,6 +168,26 @@ class TestSentenceChooser:
         trace = _trace(data, fake_embedder, "apples bridge choir")
         choice = SentenceChooser(ChoiceParams(max_sentences=1, margin=10.0, follow_continuation=False)).run(data, trace.question, trace.scored)
         assert len(choice.sentence_ids) == 1
+
+    def test_the_nearest_sentence_with_the_asked_type_is_cited_when_the_best_has_none(self, data):  # type: ignore[no-untyped-def]
+        from newsbot.index.pipeline.records import Candidate, Scored
+
+        def scored(text: str, score: float, typed: bool) -> Scored:
+            sid = next(i for i in range(data.sentence_count) if text in data.sentence(i).text)
+            candidate = Candidate(sid, data.document_of(sid), data.sentence(sid).text, 0, 1.0, 0.5)
+            return Scored(candidate, 0.5, 0.5, 0.5, 0.5, typed, score)
+
+        restates = scored("The Ashby Singers won", 2.0, False)  # the question's premise, no person in it
+        answers = scored("Their conductor, Lena Ostrova", 1.0, True)  # far below the margin
+        params = ChoiceParams(follow_continuation=False)
+        question = make_question("Who conducts the Ashby Singers?")
+        chosen = SentenceChooser(params).run(data, question, (restates, answers)).sentence_ids
+        assert chosen == (restates.candidate.sentence_id, answers.candidate.sentence_id)
+        off = ChoiceParams(follow_continuation=False, typed_neighbour=False)
+        assert SentenceChooser(off).run(data, question, (restates, answers)).sentence_ids == (restates.candidate.sentence_id,)
+        # when the best sentence holds a person itself, nothing is added
+        typed_best = scored("The Ashby Singers won", 2.0, True)
+        assert SentenceChooser(params).run(data, question, (typed_best, answers)).sentence_ids == (typed_best.candidate.sentence_id,)
 
     def test_params_are_checked(self):
         with pytest.raises(ValueError, match="max_sentences"):
