@@ -99,7 +99,8 @@ _DURATION = re.compile(
 
 _HOW_MANY = re.compile(
     r"\bhow\s+many\s+((?:[\w\-'’]+\s+){0,3}?[\w\-'’]+?)"
-    r"(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|in|of|on|at|for|from|to|that|who|which)\b|[?,.!]|$)",
+    r"(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|in|of|on|at|for|from|to|that|who|which|"
+    r"\w+ed|took|take|won|win|got|get|came|come|went|go|made|make|left|lost|saw|see|live|work|play|remain|die|exist)\b|[?,.!]|$)",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
@@ -127,6 +128,20 @@ def counts_after_number(sentence: str) -> list[str]:
     return found
 
 
+_DISTANCE_QUESTION = re.compile(r"\bhow\s+far\b")
+_DISTANCE = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|several|hundreds\s+of|thousands\s+of)"
+    r"[\s-]+(?:(?:million|billion|thousand|hundred)[\s-]+)?(?:light[\s-]years?|miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|m|feet|foot|ft|"
+    r"yards?|nautical\s+miles?|parsecs?|astronomical\s+units?|au)\b",
+    re.IGNORECASE,
+)
+_AGE_QUESTION = re.compile(r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b")
+_AGE = re.compile(
+    r"\baged?\s+\d+|\b\d+[\s-]+years?[\s-]+old\b|\b\d+[\s-]+year[\s-]+old\b|\bat\s+the\s+age\s+of\s+\d+|,\s*\d{1,3}\s*,|\(\d{1,3}\)",
+    re.IGNORECASE,
+)
+
+
 def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     """True when `sentence` holds something of the wanted type that the question doesn't already name.
 
@@ -137,6 +152,10 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
         return any(m.group().lower() not in question.lower() for m in _MONEY.finditer(sentence))
     if wanted is AnswerType.NUMBER and _DURATION_QUESTION.search(question.lower()):
         return any(m.group().lower() not in question.lower() for m in _DURATION.finditer(sentence))
+    if wanted is AnswerType.NUMBER and _DISTANCE_QUESTION.search(question.lower()):  # a distance, not any number
+        return any(m.group().lower() not in question.lower() for m in _DISTANCE.finditer(sentence))
+    if wanted is AnswerType.NUMBER and _AGE_QUESTION.search(question.lower()):  # an age: "aged 82", "82-year-old"
+        return any(m.group().lower() not in question.lower() for m in _AGE.finditer(sentence))
     pattern = {
         AnswerType.DATE: _DATE,
         AnswerType.NUMBER: _NUMBER,

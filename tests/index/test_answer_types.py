@@ -1,5 +1,12 @@
 import pytest
-from newsbot.index.answer_types import AnswerType, has_type, is_list_question, question_type
+from newsbot.index.answer_types import (
+    AnswerType,
+    counted_thing,
+    counts_after_number,
+    has_type,
+    is_list_question,
+    question_type,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +47,37 @@ def test_has_type_ignores_what_the_question_names():
     assert has_type("It happened on March 3, 2019.", AnswerType.DATE, "When did it happen?")
     assert has_type("About 3,000 people came.", AnswerType.NUMBER, "How many came?")
     assert not has_type("Nobody came.", AnswerType.NUMBER, "How many came?")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("K2-18b is about 110 light-years from Earth.", "How far from Earth is K2-18b?", True),
+        ("A year on K2-18b lasts 33 Earth days.", "How far from Earth is K2-18b?", False),  # a number, not a distance
+        ("The boat sank 3 nautical miles off the coast.", "how far off the coast did it sink", True),
+        ("He was 82 years old.", "How old was Iyambo when he died?", True),
+        ("Iyambo, 82, died on Sunday.", "How old was Iyambo when he died?", True),
+        ("He died on Sunday after 4 terms in office.", "How old was Iyambo when he died?", False),
+        ("The 82-year-old died on Sunday.", "At what age did he die?", True),
+    ],
+)
+def test_distances_and_ages(sentence, question, expected):
+    assert has_type(sentence, AnswerType.NUMBER, question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("How many individual monarch butterflies were counted in Mexico?", "individual monarch butterflies"),
+        ("how many iphone 4 pre-orders did apple take on the first day??", "iphone 4 pre-orders"),
+        ("How many people died", "people"),
+        ("What did they count?", ""),
+    ],
+)
+def test_counted_thing(question, thing):
+    assert counted_thing(question) == thing
+
+
+def test_counts_after_number():
+    words = counts_after_number("Apple took 600,000 pre-orders on the first day; few complained.")
+    assert "pre-orders" in words and "complained" in words and "apple" not in words
