@@ -16,6 +16,7 @@ class AnswerType(Enum):
     NUMBER = "number"
     PLACE = "place"
     ENTITY = "entity"  # "which hospital", "what model": a named thing the question doesn't name
+    REASON = "reason"  # "why", "what caused": a cause or a purpose
     OTHER = "other"
 
 
@@ -39,6 +40,10 @@ _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+
 
 
 _TYPE_PATTERNS = (
+    (AnswerType.REASON, re.compile(
+        r"\bwhy\b|\bhow\s+come\b|\bfor\s+what\s+(?:reason|purpose)\b|\bwhat\s+(?:was|is|were|are)\s+the\s+(?:cause|reason|motive)s?\b|"
+        r"\bwhat\s+(?:caused|causes|led\s+to|leads\s+to|set\s+off|sparked|triggered|prompted|made)\b"
+    )),
     (AnswerType.NUMBER, re.compile(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(?:was\s+|is\s+|were\s+)?(?:the\s+)?(?:final\s+)?(percentage|number|amount|proportion|score|total|price|cost)\b")),
     (AnswerType.DATE, re.compile(r"\bwhen\b|\bwhat\s+(year|date|day|month|time|century|decade)\b|\bwhich\s+(year|date|day|month|century)\b")),
     (AnswerType.PLACE, re.compile(r"\bwhere\b|\bwhat\s+(country|city|place|town|state|region|location)\b|\bwhich\s+(country|city|place|town|state|region)\b")),
@@ -142,6 +147,16 @@ _AGE = re.compile(
 )
 
 
+# A cause or a purpose stated in a sentence ("because", "due to", "in order to", "to reduce the risk").
+_REASON = re.compile(
+    r"\b(?:because|due\s+to|owing\s+to|thanks\s+to|as\s+a\s+result|result(?:ed|s|ing)?\s+(?:of|from)|caused\s+by|cause[ds]?|causing|"
+    r"blam(?:ed|es|ing)|attribut(?:ed|es)\s+to|in\s+order\s+to|so\s+(?:that|as\s+to)|reasons?|motiv(?:e|ated|ation)|purpose|"
+    r"trigger(?:ed|s)?|spark(?:ed|s)?|prompt(?:ed|s)?|led\s+to|amid|over\s+(?:concerns?|fears?)|"
+    r"to\s+(?:reduce|prevent|avoid|protect|stop|help|allow|ensure|limit|lower|cut|save|keep|meet|comply|lessen|curb|ease|boost|raise|fund|pay))\b",
+    re.IGNORECASE,
+)
+
+
 def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     """True when `sentence` holds something of the wanted type that the question doesn't already name.
 
@@ -157,6 +172,7 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     if wanted is AnswerType.NUMBER and _AGE_QUESTION.search(question.lower()):  # an age: "aged 82", "82-year-old"
         return any(m.group().lower() not in question.lower() for m in _AGE.finditer(sentence))
     pattern = {
+        AnswerType.REASON: _REASON,
         AnswerType.DATE: _DATE,
         AnswerType.NUMBER: _NUMBER,
         AnswerType.PERSON: _NAME,

@@ -19,7 +19,11 @@ from newsbot.index.answer_types import (
         ("How many people died?", AnswerType.NUMBER),
         ("How much did it cost?", AnswerType.NUMBER),
         ("Where did they meet?", AnswerType.PLACE),
-        ("Why did the talks fail?", AnswerType.OTHER),
+        ("Why did the talks fail?", AnswerType.REASON),
+        ("what set off the stampede", AnswerType.REASON),
+        ("What was the cause of the fire?", AnswerType.REASON),
+        ("Who caused the fire?", AnswerType.PERSON),
+        ("How did the talks end?", AnswerType.OTHER),
     ],
 )
 def test_question_type(question, expected):
@@ -81,3 +85,16 @@ def test_counted_thing(question, thing):
 def test_counts_after_number():
     words = counts_after_number("Apple took 600,000 pre-orders on the first day; few complained.")
     assert "pre-orders" in words and "complained" in words and "apple" not in words
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("PG&E cut power to reduce the risk of wildfires.", True),
+        ("The talks failed because neither side would move.", True),
+        ("Officials blamed luggage that fell from a bus.", True),
+        ("PG&E began turning off electricity for customers on Wednesday.", False),
+    ],
+)
+def test_reasons(sentence, expected):
+    assert has_type(sentence, AnswerType.REASON, "Why did PG&E switch off the power?") is expected
