@@ -81,6 +81,7 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # "the one cutting jobs", "a second look": words that are numbers too rarely to add digits for.
 _AMBIGUOUS_NUMBER_WORDS = frozenset({"one", "second", "zero"})
 _CHAT_WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z0-9/]*(?![\w'’])")
+_SCALED_NUMBER = re.compile(r"(?<![\w.,])([$€£¥]?)(\d+(?:\.\d+)?)\s?(k|K|bn|Bn|BN|mn|mln|m|M|b|B)(?![\w'’])")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
 
 
@@ -158,7 +159,8 @@ class QuestionNormaliser:
         text = strip_noise(raw)
         rewrites: list[str] = []
         equivalents: dict[str, list[tuple[str, ...]]] = {}
-        text = self._spoken_numbers(self._chat_words(text, rewrites), rewrites)
+        scaled: list[tuple[str, str]] = []
+        text = self._spoken_numbers(self._chat_words(self._scaled_numbers(text, rewrites, scaled), rewrites), rewrites)
         tokens = list(_WORD.finditer(text))
         letters = [ch for ch in text if ch.isalpha()]
         shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
@@ -174,6 +176,10 @@ class QuestionNormaliser:
             cursor = match.end()
         pieces.append(text[cursor:])
         normalised = " ".join("".join(pieces).split())
+        for typed_form, full in scaled:  # "10k" stays present where an article writes "10K"
+            for t in terms(full):
+                if not t.isdigit() or len(t) > 1:
+                    equivalents.setdefault(t, []).append(tuple(terms(typed_form)))
         typed = tuple(dict.fromkeys(terms(text)))
         all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
         names = _names(text, lexicon)
@@ -216,6 +222,29 @@ class QuestionNormaliser:
                 out.append(words[i])
                 i += 1
         return " ".join(out)
+
+    @staticmethod
+    def _scaled_numbers(text: str, rewrites: list[str], found: list[tuple[str, str]]) -> str:
+        """"5k" -> "5000", "$2m" -> "$2 million", "1.5bn" -> "1.5 billion": amounts as chat writes them,
+        as the articles do. A bare "m" or "b" is read as million or billion only after a currency sign
+        ("2m" may be metres)."""
+
+        def scaled(match: re.Match[str]) -> str:
+            currency, number, suffix = match.group(1), match.group(2), match.group(3).lower()
+            if suffix == "k":
+                value = float(number) * 1000
+                if value != int(value) or value >= 1e9:
+                    return match.group()
+                full = f"{currency}{int(value)}"
+            elif suffix in ("m", "b") and not currency:
+                return match.group()
+            else:
+                full = f"{currency}{number} {'billion' if suffix.startswith('b') else 'million'}"
+            rewrites.append(f"{match.group().strip()} -> {full}")
+            found.append((match.group(), full))
+            return full
+
+        return _SCALED_NUMBER.sub(scaled, text)
 
     @staticmethod
     def _chat_words(text: str, rewrites: list[str]) -> str:

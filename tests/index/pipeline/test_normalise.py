@@ -65,6 +65,27 @@ class TestNumbers:
         assert question.present("4th", frozenset({"fourth"}))
 
 
+    @pytest.mark.parametrize(
+        ("typed", "read"),
+        [
+            ("did they pay 5k", "did they pay 5000"),
+            ("did they pay $2m", "did they pay $2 million"),
+            ("a 1.5bn debt", "a 1.5 billion debt"),
+            ("it cost £40mn", "it cost £40 million"),
+            ("2.5K fans", "2500 fans"),
+            ("the 2m tall statue", "the 2m tall statue"),  # metres, maybe: no currency sign
+            ("the B-52 bomber", "the B-52 bomber"),
+        ],
+    )
+    def test_amounts_as_chat_writes_them(self, data, typed, read):  # type: ignore[no-untyped-def]
+        assert QuestionNormaliser().run(data, typed).text == read
+
+    def test_the_typed_amount_stays_present_as_typed(self, data):  # type: ignore[no-untyped-def]
+        question = QuestionNormaliser().run(data, "who won the 10k race")
+        assert question.present("10000", frozenset({"10k"})) and question.present("10000", frozenset({"10", "000"}))
+        assert "10k -> 10000" in question.rewrites
+
+
 class TestAbbreviations:
     def test_initials_learned_from_the_corpus(self, data):  # type: ignore[no-untyped-def]
         assert data.lexicon.abbreviations["KL"][0] == "Kuala Lumpur"
