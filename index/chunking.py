@@ -1,4 +1,4 @@
-"""Sentence-aware chunks: whole sentences, overlapping by whole sentences."""
+"""Sentence-aware chunks: whole sentences, side by side (or overlapping by whole sentences)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from newsbot.index.types import Sentence
 
 @dataclass(frozen=True)
 class ChunkSpec:
-    """How chunks are cut: at most `max_words` words, sharing `overlap` sentences with the last."""
+    """How chunks are cut: at most `max_words` words, sharing `overlap` sentences with the last.
+
+    No overlap by default: a shared sentence was 15% of the tokens embedded on Wikinews, and
+    dropping it cost no dev metric more than noise (docs/BENCHMARKS.md, issue 11).
+    """
 
     max_words: int = 120
-    overlap: int = 1
+    overlap: int = 0
 
     def __post_init__(self) -> None:
         if self.max_words <= 0:

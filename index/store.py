@@ -28,7 +28,8 @@ from newsbot.index.lexicon import Lexicon
 from newsbot.index.stores import FaissVectorStore
 from newsbot.index.types import Chunk, Document, Sentence
 
-FORMAT_VERSION = 1
+# 2: chunks without overlap, the title pooled into chunk vectors instead of embedded in each chunk
+FORMAT_VERSION = 2
 _FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "chunk_vectors.npy", "sentence_vectors.npy", "faiss.index")
 
 
