@@ -140,12 +140,11 @@ def build_index(
         sentence_vectors = np.zeros((len(sentences_arr), embedder.dimension), dtype=np.float32)
         to_embed = _reuse_vectors(previous, documents, hashes, sentences_arr, chunks_arr, chunk_vectors, sentence_vectors)
 
-        texts, spans, titles = [], [], []
+        texts, spans = [], []
         for chunk_id in to_embed:
-            text, chunk_spans = chunk_text(documents, sentences_arr, chunks_arr[chunk_id])
+            text, chunk_spans = passage(documents, sentences_arr, chunks_arr[chunk_id])
             texts.append(text)
             spans.append(chunk_spans)
-            titles.append(documents[int(chunks_arr[chunk_id, 0])].title)
         done = 0
 
         def advance(n: int) -> None:
@@ -157,7 +156,7 @@ def build_index(
             report("loading the model (the first run prepares it, once)", 0, 0)
             embedder.prepare()
             report("embedding chunks", 0, len(texts))
-            encoded = embedder.encode_passages(texts, spans, progress=advance, titles=titles)
+            encoded = embedder.encode_passages(texts, spans, progress=advance)
             seen_sentence: set[int] = set()
             for row, chunk_id in enumerate(to_embed):
                 chunk_vectors[chunk_id] = encoded.passages[row]
@@ -218,25 +217,18 @@ def build_index(
     )
 
 
-def chunk_text(documents: Sequence[Document], sentences: np.ndarray, chunk_row: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
-    """The text embedded for a chunk (its sentences, without the title) and the sentences' spans in it.
-
-    The title is embedded once per article and pooled into the chunk vector
-    (`Embedder.encode_passages`): in every chunk it was 10.5% of the tokens embedded on Wikinews.
-    """
-    doc_index, first, last = (int(x) for x in chunk_row)
-    start = int(sentences[first, 1])
-    body = documents[doc_index].text[start : int(sentences[last, 2])]
-    spans = [(int(sentences[i, 1]) - start, int(sentences[i, 2]) - start) for i in range(first, last + 1)]
-    return body, spans
-
-
 def passage(documents: Sequence[Document], sentences: np.ndarray, chunk_row: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
-    """The text BM25 indexes for a chunk (title, then the chunk) and its sentences' spans in it."""
-    body, spans = chunk_text(documents, sentences, chunk_row)
-    title = documents[int(chunk_row[0])].title
-    prefix = f"{title}\n" if title else ""
-    return prefix + body, [(start + len(prefix), end + len(prefix)) for start, end in spans]
+    """The text embedded for a chunk (title, then the chunk) and its sentences' spans in it."""
+    doc_index, first, last = (int(x) for x in chunk_row)
+    document = documents[doc_index]
+    start = int(sentences[first, 1])
+    body = document.text[start : int(sentences[last, 2])]
+    prefix = f"{document.title}\n" if document.title else ""
+    spans = [
+        (len(prefix) + int(sentences[i, 1]) - start, len(prefix) + int(sentences[i, 2]) - start)
+        for i in range(first, last + 1)
+    ]
+    return prefix + body, spans
 
 
 class IndexTarget(Protocol):

@@ -2,9 +2,7 @@
 
 One transformer pass per chunk gives the chunk vector (mean of all its tokens) and a vector for
 each of its sentences (mean of the tokens inside the sentence's character span), so sentences
-are scored in their context without being embedded a second time. An article's title is embedded
-once, not in front of each of its chunks, and pooled into each chunk's vector as if its tokens had
-been read with the chunk (the mean over the title's and the chunk's tokens together).
+are scored in their context without being embedded a second time.
 
 Texts are tokenised with the model's fast tokenizer (`tokenizers`, no transformers import) and
 batched by length so that little time goes to padding. The transformer itself runs on a backend:
@@ -149,24 +147,15 @@ class Embedder:
         texts: Sequence[str],
         spans: Sequence[Sequence[tuple[int, int]]],
         progress: Callable[[int], None] | None = None,
-        titles: Sequence[str] | None = None,
     ) -> PassageVectors:
-        """Encode passages and the given character spans (sentences) inside each, in one pass.
-
-        `titles` (one per passage, "" for none) are embedded once each and pooled into their
-        passages' vectors, token-weighted, as if read with the passage; sentence vectors come
-        from the passage alone.
-        """
-        if titles is not None and len(titles) != len(texts):
-            raise ValueError(f"titles must be one per passage: {len(titles)} titles for {len(texts)} passages")
+        """Encode passages and the given character spans (sentences) inside each, in one pass."""
         encodings = self.tokenizer.encode_batch(list(texts))
-        sums = np.zeros((len(texts), self.dimension), dtype=np.float32)  # of token states, for the mean
-        counts = np.zeros((len(texts), 1), dtype=np.float32)
+        passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
         missing: list[tuple[int, int]] = []  # (passage, span) pairs cut off by truncation
         for indices, states, masks in self._run(encodings):
-            sums[indices] = (states * masks[..., None]).sum(1)
-            counts[indices] = masks.sum(1, keepdims=True)
+            pooled = (states * masks[..., None]).sum(1) / np.maximum(masks.sum(1, keepdims=True), 1)
+            passages[indices] = pooled
             for row, index in enumerate(indices):
                 offsets = encodings[index].offsets
                 special = encodings[index].special_tokens_mask
@@ -185,26 +174,7 @@ class Embedder:
             vectors = self.encode_queries([texts[i][slice(*spans[i][n])] for i, n in missing])
             for (index, number), vector in zip(missing, vectors, strict=True):
                 sentences[index][number] = vector
-        if titles is not None:
-            distinct = sorted({t for t in titles if t})
-            title_sums, title_counts = self._token_sums(distinct)
-            row_of = {title: row for row, title in enumerate(distinct)}
-            for index, title in enumerate(titles):
-                if title:
-                    sums[index] += title_sums[row_of[title]]
-                    counts[index] += title_counts[row_of[title]]
-        passages = sums / np.maximum(counts, 1)
         return PassageVectors(_normalise(passages), [_normalise(s) for s in sentences])
-
-    def _token_sums(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per text: the sum of its token states and its number of tokens."""
-        sums = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        counts = np.zeros((len(texts), 1), dtype=np.float32)
-        if texts:
-            for indices, states, masks in self._run(self.tokenizer.encode_batch(list(texts))):
-                sums[indices] = (states * masks[..., None]).sum(1)
-                counts[indices] = masks.sum(1, keepdims=True)
-        return sums, counts
 
     def _run(self, encodings: Sequence[Any]) -> Any:
         """Yield (indices, hidden states, masks) per length-sorted batch."""
