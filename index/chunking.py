@@ -11,8 +11,9 @@ from newsbot.index.types import Sentence
 class ChunkSpec:
     """How chunks are cut: at most `max_words` words, sharing `overlap` sentences with the last.
 
-    No overlap by default: a shared sentence was 15% of the tokens embedded on Wikinews, and
-    dropping it cost no dev metric more than noise (docs/BENCHMARKS.md, issue 11).
+    No overlap by default: a shared sentence was 15% of the tokens embedded on Wikinews. The
+    context it gave at a chunk's edge comes from the answer pipeline instead (its candidates
+    include the sentence on each side of a top chunk); docs/BENCHMARKS.md, issue 11.
     """
 
     max_words: int = 120
