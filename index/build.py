@@ -162,8 +162,8 @@ def build_index(
                 chunk_vectors[chunk_id] = encoded.passages[row]
                 _, first, last = chunks_arr[chunk_id]
                 for offset, sentence_id in enumerate(range(int(first), int(last) + 1)):
-                    # A sentence shared by two chunks keeps the vector from the chunk it opens or
-                    # the first chunk that saw it.
+                    # With overlapping chunks, a sentence shared by two keeps the vector from the
+                    # first chunk that saw it.
                     if sentence_id not in seen_sentence:
                         sentence_vectors[sentence_id] = encoded.sentences[row][offset]
                         seen_sentence.add(sentence_id)
@@ -269,7 +269,8 @@ def _reusable(target: IndexTarget, fingerprint: str, spec: ChunkSpec) -> store.I
         return None
     manifest = previous.manifest
     same = (
-        manifest.model_fingerprint == fingerprint
+        manifest.format_version == store.FORMAT_VERSION
+        and manifest.model_fingerprint == fingerprint
         and manifest.chunk_words == spec.max_words
         and manifest.chunk_overlap == spec.overlap
     )

@@ -1,4 +1,4 @@
-"""Sentence-aware chunks: whole sentences, overlapping by whole sentences."""
+"""Sentence-aware chunks: whole sentences, side by side (or overlapping by whole sentences)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from newsbot.index.types import Sentence
 
 @dataclass(frozen=True)
 class ChunkSpec:
-    """How chunks are cut: at most `max_words` words, sharing `overlap` sentences with the last."""
+    """How chunks are cut: at most `max_words` words, sharing `overlap` sentences with the last.
+
+    No overlap by default: a shared sentence was 15% of the tokens embedded on Wikinews. The
+    context it gave at a chunk's edge comes from the answer pipeline instead (its candidates
+    include the sentence on each side of a top chunk); docs/BENCHMARKS.md, issue 11.
+    """
 
     max_words: int = 120
-    overlap: int = 1
+    overlap: int = 0
 
     def __post_init__(self) -> None:
         if self.max_words <= 0:

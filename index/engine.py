@@ -105,7 +105,8 @@ class Engine:
         """Load the index, building it first when it is missing or older than the corpus."""
         try:
             manifest = self.database.read_manifest() if self.database is not None else store.read_manifest(self.index_dir)
-            if manifest.source_fingerprint == source_fingerprint(self.corpus_paths):
+            # The database keeps a generation of an older format readable: rebuild it like a changed corpus.
+            if manifest.format_version == store.FORMAT_VERSION and manifest.source_fingerprint == source_fingerprint(self.corpus_paths):
                 self.load()
                 return None
         except (store.IndexMissing, store.IndexCorrupt, store.IndexMismatch):

@@ -7,10 +7,12 @@ backend, quantizes its weights dynamically. Both files are written atomically (a
 renamed into place) under `<user cache>/newsbot/models/<fingerprint>/`; later processes only load
 them, so a process that answers questions with an ONNX backend never imports torch.
 
-Quantization is per output channel, on the MatMul and Attention nodes, leaving the feed-forward
-output projections in float: per-tensor int8 dropped the cosine to the torch vectors to 0.94 on
-some passages; per channel, 0.991 at worst; with those six projections in float, 0.996 at worst
-(64 SQuAD paragraphs and 64 questions, see docs/BENCHMARKS.md).
+Quantization is per output channel, on every MatMul and Attention node: per-tensor int8 dropped
+the cosine to the torch vectors to 0.94 on some passages; per channel, 0.988 at worst (mean 0.994)
+on 420 Wikinews chunks, SQuAD paragraphs and questions. Keeping the six feed-forward output
+projections in float (export 1) raised the worst case to 0.993, but those projections were then
+37% of the encoder's time: quantized, the encoder does 1.4x the tokens per CPU second, and no dev
+metric moved by more than a point (docs/BENCHMARKS.md, issue 11).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-EXPORT_VERSION = "1"  # bump when the export, optimisation or quantization recipe changes
+EXPORT_VERSION = "2"  # bump when the export, optimisation or quantization recipe changes
 OPSET = 17
 FLOAT_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
@@ -87,6 +89,10 @@ class OnnxTransformer:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle pool threads sleep instead of spinning: on two shared cores that took 9% less CPU time
+        # for the same wall time (indexing, five interleaved pairs) and the same question latency, and
+        # leaves the CPU to the bot's other work during a reindex.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
@@ -162,8 +168,6 @@ def _quantize(float_model: Path, destination: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(float_model), load_external_data=False).graph
-    ffn_output = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense/" in n.name and "attention" not in n.name]
     with _quiet_onnxruntime_tools():
         quantize_dynamic(
             str(float_model),
@@ -171,7 +175,6 @@ def _quantize(float_model: Path, destination: Path) -> None:
             weight_type=QuantType.QInt8,
             per_channel=True,
             op_types_to_quantize=["MatMul", "Attention"],
-            nodes_to_exclude=ffn_output,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
 

@@ -28,7 +28,8 @@ from newsbot.index.lexicon import Lexicon
 from newsbot.index.stores import FaissVectorStore
 from newsbot.index.types import Chunk, Document, Sentence
 
-FORMAT_VERSION = 1
+# 2: chunks without overlap, vectors from the int8 model with every MatMul quantized (onnx_backend EXPORT_VERSION 2)
+FORMAT_VERSION = 2
 _FILES = ("documents.jsonl", "sentences.npy", "chunks.npy", "chunk_vectors.npy", "sentence_vectors.npy", "faiss.index")
 
 

@@ -25,6 +25,11 @@ class TestChunkSentences:
         ranges = chunk_sentences(_sentences([5, 200, 5]), ChunkSpec(max_words=50, overlap=1))
         assert ranges == [(0, 0), (1, 1), (2, 2)]
 
+    def test_by_default_no_sentence_is_in_two_chunks(self):
+        # Overlap was 15% of the tokens embedded on Wikinews (issue 11).
+        ranges = chunk_sentences(_sentences([60, 60, 60, 60]))
+        assert ranges == [(0, 1), (2, 3)]
+
     def test_every_sentence_is_covered(self):
         sentences = _sentences([7, 30, 3, 12, 40, 2, 9])
         ranges = chunk_sentences(sentences, ChunkSpec(max_words=40, overlap=1))

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from newsbot.index import store
 from newsbot.index.build import build_index
+from newsbot.index.chunking import ChunkSpec
 from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine
 
@@ -281,6 +282,42 @@ class TestIndexOfAnotherModel:
         summary = engine.ensure_index()
         assert summary is not None and summary.embedded_chunks == summary.chunks
         assert engine.ensure_index() is None  # now current: loaded, not rebuilt
+
+
+class TestIndexOfAnOlderFormat:
+    """Format 2 changed what chunks are (no overlap) and the int8 vectors: an older index is rebuilt whole."""
+
+    @pytest.fixture
+    def older(self, index_dir: Path) -> Path:
+        manifest_file = _generation(index_dir) / "manifest.json"
+        manifest = json.loads(manifest_file.read_text())
+        manifest["format_version"] = store.FORMAT_VERSION - 1
+        manifest_file.write_text(json.dumps(manifest))
+        return index_dir
+
+    def test_ensure_index_rebuilds_every_vector(self, older, corpus_dir, fake_embedder):
+        engine = Engine(index_dir=older, corpus_paths=[corpus_dir], embedder=fake_embedder)
+        summary = engine.ensure_index()
+        assert summary is not None and summary.embedded_chunks == summary.chunks
+        assert engine.ensure_index() is None
+
+    def test_its_vectors_are_not_reused(self, index_dir, fake_embedder):
+        from dataclasses import replace
+
+        from newsbot.index.build import _reusable
+
+        class Target:  # a store that keeps old generations readable, as the database does
+            def __init__(self, data: store.IndexData) -> None:
+                self.data = data
+
+            def previous(self) -> store.IndexData:
+                return self.data
+
+        current = store.load(index_dir)
+        spec = ChunkSpec()
+        assert _reusable(Target(current), current.manifest.model_fingerprint, spec) is current  # type: ignore[arg-type]
+        current.manifest = replace(current.manifest, format_version=store.FORMAT_VERSION - 1)
+        assert _reusable(Target(current), current.manifest.model_fingerprint, spec) is None  # type: ignore[arg-type]
 
 
 class TestFullDisk:

@@ -89,6 +89,16 @@ class TestAgainstTorch:
         exported = list((onnx_cache / "models").glob("*/*.onnx"))
         assert exported and not list((onnx_cache / "models").glob("*/.*.tmp"))
 
+    def test_int8_graph_quantizes_every_matmul(self, onnx_cache: Path) -> None:
+        # The feed-forward output projections left in float were 37% of the encoder's time (issue 11).
+        import onnx
+        from newsbot.index.embed import default_model_path
+
+        path = onnx_backend.ensure_exported(default_model_path(), quantized=True, cache_dir=onnx_cache)
+        ops = [node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node]
+        assert "MatMul" not in ops
+        assert ops.count("MatMulInteger") == 18 and ops.count("QAttention") == 6  # 6 layers: 3 MatMuls + attention
+
     def test_padding_and_batch_shape(self, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         from newsbot.index.embed import default_model_path
 

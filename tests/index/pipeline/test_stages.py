@@ -37,9 +37,26 @@ class TestSentenceCandidates:
         assert all(c.text == data.sentence(c.sentence_id).text for c in found)
         assert {c.rank for c in found} <= {0, 1}
 
-    def test_chunks_must_be_positive(self):
-        with pytest.raises(ValueError, match="chunks must be > 0, got 0"):
-            SentenceCandidates(0)
+    def test_the_sentence_on_each_side_of_a_chunk_in_its_article(self, corpus_dir, tmp_path, fake_embedder):  # type: ignore[no-untyped-def]
+        from newsbot.index import store
+        from newsbot.index.build import build_index
+        from newsbot.index.chunking import ChunkSpec
+
+        build_index([corpus_dir], tmp_path / "index", fake_embedder, spec=ChunkSpec(max_words=1))  # a sentence a chunk
+        data = store.load(tmp_path / "index")
+        bounds = data.doc_first_sentence
+        for chunk_id in range(len(data.chunks)):
+            chunk = data.chunk(chunk_id)
+            (sentence,) = chunk.sentence_range
+            found = [c.sentence_id for c in SentenceCandidates(chunks=1).run(data, [_hit(chunk_id)])]
+            article = range(int(bounds[chunk.doc_index]), int(bounds[chunk.doc_index + 1]))
+            assert found == [sentence] + [s for s in (sentence - 1, sentence + 1) if s in article]
+            assert [c.sentence_id for c in SentenceCandidates(chunks=1, edges=0).run(data, [_hit(chunk_id)])] == [sentence]
+
+    @pytest.mark.parametrize(("kwargs", "message"), [({"chunks": 0}, "chunks must be > 0, got 0"), ({"edges": -1}, "edges must be >= 0, got -1")])
+    def test_bad_arguments_name_the_value(self, kwargs, message):  # type: ignore[no-untyped-def]
+        with pytest.raises(ValueError, match=message):
+            SentenceCandidates(**kwargs)
 
 
 class TestSentenceScorer:
