@@ -46,7 +46,10 @@ _TYPE_PATTERNS = (
     )),
     (AnswerType.NUMBER, re.compile(r"\bhow\s+(many|much|long|old|far|big|large|tall|often)\b|\bwhat\s+(?:was\s+|is\s+|were\s+)?(?:the\s+)?(?:final\s+)?(percentage|number|amount|proportion|score|total|price|cost)\b")),
     (AnswerType.DATE, re.compile(r"\bwhen\b|\bwhat\s+(year|date|day|month|time|century|decade)\b|\bwhich\s+(year|date|day|month|century)\b")),
-    (AnswerType.PLACE, re.compile(r"\bwhere\b|\bwhat\s+(country|city|place|town|state|region|location)\b|\bwhich\s+(country|city|place|town|state|region)\b")),
+    (AnswerType.PLACE, re.compile(
+        r"\bwhere\b|\b(?:what|which)\s+(?:\w+\s+)?(country|countries|city|cities|place|town|state|region|location|suburb|district|"
+        r"village|county|province|neighbou?rhood|borough|municipality|island|capital|continent|venue|stadium|port)\b"
+    )),
     (AnswerType.PERSON, re.compile(
         r"\bwho(m|se)?\b|\bwhat\s+(company|organi[sz]ation|group|team|person|man|woman)\b|\bwhich\s+(?:\w+\s+)?(company|organi[sz]ation|group|team|person|people|"
         r"officials?|players?|firms?|candidates?|leaders?|ceo|president|minister|winners?|members?|actors?|actress|singers?|artists?|authors?|directors?|coach|judge|scientists?)\b"

@@ -19,6 +19,8 @@ from newsbot.index.answer_types import (
         ("How many people died?", AnswerType.NUMBER),
         ("How much did it cost?", AnswerType.NUMBER),
         ("Where did they meet?", AnswerType.PLACE),
+        ("In which Paris suburb did the attacker live?", AnswerType.PLACE),
+        ("which village flooded", AnswerType.PLACE),
         ("Why did the talks fail?", AnswerType.REASON),
         ("what set off the stampede", AnswerType.REASON),
         ("What was the cause of the fire?", AnswerType.REASON),
