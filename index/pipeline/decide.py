@@ -24,7 +24,7 @@ from newsbot.index.store import IndexData
 FEATURES = (
     "cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing",
     "focus", "type_found", "constraints", "typed", "window_rarest_missing", "number_missing",
-    "count_missing",
+    "count_missing", "words_missing",
 )
 DEFAULT_MODEL = Path(__file__).with_name("decision.json")
 
@@ -131,6 +131,7 @@ class Decider:
             # answerable dev questions, 20% of the news near misses.
             "number_missing": float(bool(check.numbers_missing)),
             "count_missing": float(check.count_missing),
+            "words_missing": float(min(check.words_missing, 4)),
         }
         return values, missing
 

@@ -91,6 +91,7 @@ class Check:
     rarest_missing: float = 0.0  # share of the question's weight held by its rarest term the window lacks
     numbers_missing: tuple[str, ...] = ()  # years and numbers of the question absent around the best few sentences
     count_missing: bool = False  # "how many X": no number in the window counts X
+    words_missing: int = 0  # the question's own words (not names or numbers) that the window lacks
 
 
 @dataclass(frozen=True)

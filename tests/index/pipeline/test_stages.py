@@ -159,6 +159,21 @@ class TestAnswerCheck:
         check = AnswerCheck(window=0).run(data, QuestionNormaliser().run(data, question), {"appl": 1.0}, scored)
         assert check.count_missing is missing
 
+    def test_the_questions_own_words_missing_from_the_window_are_counted(self, data):  # type: ignore[no-untyped-def]
+        from newsbot.index.pipeline.records import Candidate, Scored
+
+        sentence_id = next(i for i in range(data.sentence_count) if "9,000 tonnes" in data.sentence(i).text)
+        candidate = Candidate(sentence_id, data.document_of(sentence_id), data.sentence(sentence_id).text, 0, 1.0, 0.5)
+        scored = (Scored(candidate, 0.5, 0.5, 0.5, 0.5, True, 1.0),)
+
+        def missing(text: str) -> int:
+            question = QuestionNormaliser().run(data, text)
+            return AnswerCheck(window=0).run(data, question, {t: 1.0 for t in question.terms}, scored).words_missing
+
+        assert missing("How many tonnes of apples did Teme valley growers pick?") == 0
+        # the names are there; "export" and "sell" are what the article never says
+        assert missing("How many tonnes of apples did Teme valley growers export and sell?") == 2
+
     def test_a_missing_count_is_the_reason_given(self, data, fake_embedder):  # type: ignore[no-untyped-def]
         no = DecisionModel(tuple((n, 0.0) for n in FEATURES), -1.0)
         question = QuestionNormaliser().run(data, "How many orchards did Teme valley growers pick apples from?")
