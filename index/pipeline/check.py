@@ -22,7 +22,6 @@ from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Question, Scored
 from newsbot.index.store import IndexData
 
-
 _ASKING = frozenset(terms("many much"))  # "how many", "how much": the asking, not what is asked about
 
 
