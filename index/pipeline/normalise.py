@@ -141,6 +141,7 @@ class NormaliseParams:
     min_typo_length: int = 4  # shorter words are never corrected
     min_vocabulary_count: int = 2  # a correction must be a word the articles use at least this often
     max_typo_lookups: int = 8  # per question: each costs about a millisecond over a 20,000-word vocabulary
+    min_rare_target_length: int = 6  # words at least this long may be corrected to a word the articles use once
 
     def __post_init__(self) -> None:
         if self.max_typo_distance < 0 or self.min_typo_length < 1:
@@ -333,19 +334,27 @@ class QuestionNormaliser:
 
     def _closest(self, word: str, lexicon: Lexicon, at_most: int | None = None) -> str | None:
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         distance = self.params.max_typo_distance if len(word) >= 8 else min(1, self.params.max_typo_distance)
         if at_most is not None:
             distance = min(distance, at_most)
         if distance == 0:
             return None
+        # Optimal string alignment: two swapped letters ("newtork", "thoams") are one typo, as
+        # people make them, not two (Levenshtein left every swap in a word under 8 letters alone).
         vocabulary = lexicon.vocabulary(self.params.min_vocabulary_count)
-        found = process.extract(word, vocabulary, scorer=Levenshtein.distance, score_cutoff=distance, limit=20)
+        found = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=distance, limit=20)
+        if not found and len(word) >= self.params.min_rare_target_length and word not in lexicon.counts:
+            # A name the articles use once ("Bauhaus", "Kissinger") is still what "Bauhuas" meant:
+            # one typo away, in a word long enough that a chance neighbour is unlikely.
+            found = process.extract(word, lexicon.vocabulary(1), scorer=OSA.distance, score_cutoff=1, limit=20)
         if not found:
             return None
         best = min(score for _, score, _ in found)
         candidates = [choice for choice, score, _ in found if score == best and choice not in STOPWORDS]
+        if any(terms(c) == terms(word) for c in candidates):  # "reopen" where the articles say "reopens": present
+            return None
         return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
 
 

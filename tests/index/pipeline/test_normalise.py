@@ -120,6 +120,19 @@ class TestTyposAndNames:
         assert question.text == "when did the harbor reopen"
         assert question.present("harbor", frozenset({"harbour"}))
 
+    def test_two_swapped_letters_are_one_typo(self, data):  # type: ignore[no-untyped-def]
+        # "cotnempt" is two edits for Levenshtein, one for optimal string alignment
+        question = _run(data, "who was held in cotnempt")
+        assert "contempt" in question.text and "cotnempt -> contempt" in question.rewrites
+
+    def test_a_name_the_articles_use_once_is_a_correction_target(self):
+        data = _Data([Document("b", "Bauhaus typeface", "The Bauhaus typeface was designed in 1925. Designers liked it.")])
+        question = QuestionNormaliser().run(data, "who designed the bauhuas typeface")  # type: ignore[arg-type]
+        assert "bauhaus" in question.text
+        # a short word is never corrected towards a word seen once; a word seen once is never corrected
+        assert QuestionNormaliser().run(data, "who liekd it").text == "who liekd it"  # type: ignore[arg-type]
+        assert QuestionNormaliser().run(data, "when was bauhaus designed").rewrites == ()  # type: ignore[arg-type]
+
     def test_known_words_are_never_corrected(self, data):  # type: ignore[no-untyped-def]
         assert _run(data, "who voted").rewrites == ()
 
