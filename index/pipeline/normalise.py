@@ -68,7 +68,8 @@ CHAT_WORDS = {
 # Chat filler: removed where it stands alone; it never carries what is asked.
 _FILLER = re.compile(
     r"\b(?:hey+|hi+|hello|yo|ok(?:ay)?|so|pls|plz|please|omg|lol|lmao|thx|thanks|thank\s+you|btw|idk|tbh|"
-    r"bot|newsbot|quick\s+question|can\s+you\s+tell\s+me|do\s+you\s+know|i\s+wonder|i\s+was\s+wondering)\b[,!.:]*",
+    r"bot|newsbot|quick\s+q(?:uestion)?|real\s+quick|question(?=\s*:)|any\s+idea|anyone\s+know|can\s+you\s+tell\s+me|do\s+you\s+know|"
+    r"i\s+wonder|i\s+was\s+wondering)\b[,!.:]*",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(rf"^(?:\s*{_FILLER.pattern}\s*)+", re.IGNORECASE)

@@ -41,6 +41,10 @@ class TestNoise:
             ("hey bot pls who won", "who won"),
             ("who won?? thanks", "who won?"),
             ("👍", ""),
+            ("quick q: who won the race", "who won the race"),
+            ("Question: who won?", "who won?"),
+            ("any idea who won", "who won"),
+            ("what question did he ask", "what question did he ask"),
         ],
     )
     def test_noise_goes(self, typed: str, clean: str):
