@@ -107,10 +107,11 @@ _DURATION = re.compile(
 
 _HOW_MANY = re.compile(
     r"\bhow\s+many\s+((?:[\w\-'’]+\s+){0,3}?[\w\-'’]+?)"
-    r"(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|in|of|on|at|for|from|to|that|who|which|"
+    r"(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|must|should|may|might|shall|in|of|on|at|for|from|to|that|who|which|"
     r"\w+ed|took|take|won|win|got|get|came|come|went|go|made|make|left|lost|saw|see|live|work|play|remain|die|exist)\b|[?,.!]|$)",
     re.IGNORECASE,
 )
+_AUXILIARIES = frozenset(["did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "could", "can", "must", "should", "may", "might", "shall", "of"])
 _COUNT = re.compile(
     r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|dozens?|hundreds?|"
     r"thousands?|millions?|billions?|several|many|few|all|both|no)$",
@@ -123,7 +124,11 @@ def counted_thing(question: str) -> str:
     """What a "how many" question counts ("How many individual monarch butterflies were counted" ->
     "individual monarch butterflies"), or "" when it asks no count."""
     match = _HOW_MANY.search(question)
-    return match.group(1) if match else ""
+    if not match:
+        return ""
+    thing = re.sub(r"^(?:of\s+(?:the|these|those|its|their|his|her)\s+)", "", match.group(1), flags=re.IGNORECASE)
+    # "How many did the epidemic kill": the count's object is not named
+    return "" if thing.split()[0].lower() in _AUXILIARIES else thing
 
 
 def counts_after_number(sentence: str) -> list[str]:

@@ -178,6 +178,11 @@ class QuestionNormaliser:
             cursor = match.end()
         pieces.append(text[cursor:])
         normalised = " ".join("".join(pieces).split())
+        for match in tokens:  # "Halloween-themed" is present where an article has "Halloween" and "themed"
+            if "-" in match.group() and match.group().lower() not in lexicon.counts:  # a compound the articles never write
+                parts = terms(match.group())
+                if len(parts) > 2:
+                    equivalents.setdefault(parts[0], []).append(tuple(parts[1:]))
         for typed_form, full in scaled:  # "10k" stays present where an article writes "10K"
             for t in terms(full):
                 if not t.isdigit() or len(t) > 1:

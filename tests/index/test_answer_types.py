@@ -77,6 +77,9 @@ def test_distances_and_ages(sentence, question, expected):
         ("How many individual monarch butterflies were counted in Mexico?", "individual monarch butterflies"),
         ("how many iphone 4 pre-orders did apple take on the first day??", "iphone 4 pre-orders"),
         ("How many people died", "people"),
+        ("How many did the epidemic kill?", ""),  # the count's object is not named
+        ("How many of the remaining launches failed?", "remaining launches"),
+        ("How many courses must students take?", "courses"),
         ("What did they count?", ""),
     ],
 )

@@ -137,6 +137,11 @@ class TestTyposAndNames:
         assert QuestionNormaliser().run(data, "who liekd it").text == "who liekd it"  # type: ignore[arg-type]
         assert QuestionNormaliser().run(data, "when was bauhaus designed").rewrites == ()  # type: ignore[arg-type]
 
+    def test_a_hyphenated_word_is_present_where_its_parts_are(self, data):  # type: ignore[no-untyped-def]
+        question = _run(data, "Which Halloween-themed special aired?")
+        assert question.present("halloween-them", frozenset({"halloween", "theme", "special"}))
+        assert not question.present("halloween-them", frozenset({"halloween"}))
+
     def test_known_words_are_never_corrected(self, data):  # type: ignore[no-untyped-def]
         assert _run(data, "who voted").rewrites == ()
 
