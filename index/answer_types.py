@@ -105,13 +105,15 @@ _DURATION = re.compile(
 )
 
 
+_AUXILIARIES = ("did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "could", "can", "must", "should", "may", "might", "shall")
+# The counted thing ends where the verb or a preposition begins: "how many [courses] must ...".
 _HOW_MANY = re.compile(
     r"\bhow\s+many\s+((?:[\w\-'’]+\s+){0,3}?[\w\-'’]+?)"
-    r"(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|must|should|may|might|shall|in|of|on|at|for|from|to|that|who|which|"
+    rf"(?=\s+(?:{'|'.join(_AUXILIARIES)}|in|of|on|at|for|from|to|that|who|which|"
     r"\w+ed|took|take|won|win|got|get|came|come|went|go|made|make|left|lost|saw|see|live|work|play|remain|die|exist)\b|[?,.!]|$)",
     re.IGNORECASE,
 )
-_AUXILIARIES = frozenset(["did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "could", "can", "must", "should", "may", "might", "shall", "of"])
+_NOT_A_THING = frozenset((*_AUXILIARIES, "of"))  # "how many did ...", "how many of ..." name no thing
 _COUNT = re.compile(
     r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|dozens?|hundreds?|"
     r"thousands?|millions?|billions?|several|many|few|all|both|no)$",
@@ -128,7 +130,7 @@ def counted_thing(question: str) -> str:
         return ""
     thing = re.sub(r"^(?:of\s+(?:the|these|those|its|their|his|her)\s+)", "", match.group(1), flags=re.IGNORECASE)
     # "How many did the epidemic kill": the count's object is not named
-    return "" if thing.split()[0].lower() in _AUXILIARIES else thing
+    return "" if thing.split()[0].lower() in _NOT_A_THING else thing
 
 
 def counts_after_number(sentence: str) -> list[str]:
@@ -154,6 +156,10 @@ _AGE = re.compile(
     re.IGNORECASE,
 )
 
+# Numbers of a kind, in the order tried: money for "how much ... pay", a duration for "how long", a
+# distance for "how far" (not "33 Earth days"), an age for "how old" ("aged 82", "82-year-old").
+_NUMBER_KINDS = ((_MONEY_QUESTION, _MONEY), (_DURATION_QUESTION, _DURATION), (_DISTANCE_QUESTION, _DISTANCE), (_AGE_QUESTION, _AGE))
+
 
 # A cause or a purpose stated in a sentence ("because", "due to", "in order to", "to reduce the risk").
 _REASON = re.compile(
@@ -171,14 +177,11 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     Numbers: a year is not a count, and "how much" about money wants an amount of money."""
     if wanted is AnswerType.OTHER:
         return False
-    if wanted is AnswerType.NUMBER and _MONEY_QUESTION.search(question.lower()):
-        return any(m.group().lower() not in question.lower() for m in _MONEY.finditer(sentence))
-    if wanted is AnswerType.NUMBER and _DURATION_QUESTION.search(question.lower()):
-        return any(m.group().lower() not in question.lower() for m in _DURATION.finditer(sentence))
-    if wanted is AnswerType.NUMBER and _DISTANCE_QUESTION.search(question.lower()):  # a distance, not any number
-        return any(m.group().lower() not in question.lower() for m in _DISTANCE.finditer(sentence))
-    if wanted is AnswerType.NUMBER and _AGE_QUESTION.search(question.lower()):  # an age: "aged 82", "82-year-old"
-        return any(m.group().lower() not in question.lower() for m in _AGE.finditer(sentence))
+    asked = question.lower()
+    if wanted is AnswerType.NUMBER:
+        for asks, answers in _NUMBER_KINDS:  # the first kind the question asks for decides
+            if asks.search(asked):
+                return any(m.group().lower() not in asked for m in answers.finditer(sentence))
     pattern = {
         AnswerType.REASON: _REASON,
         AnswerType.DATE: _DATE,
@@ -187,7 +190,6 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
         AnswerType.PLACE: _PLACE,
         AnswerType.ENTITY: _ENTITY,
     }[wanted]
-    asked = question.lower()
     for match in pattern.finditer(sentence):
         found = match.group().lower()
         if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):

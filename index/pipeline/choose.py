@@ -64,19 +64,23 @@ class SentenceChooser:
         scores = {s.candidate.sentence_id: s.score for s in scored}
         ids = [c.candidate.sentence_id for c in chosen]
         follower = _continuation(data, best.candidate.sentence_id) if p.follow_continuation else None
-        if follower is not None and follower not in ids:
-            if len(ids) >= max(limit, 2):
-                ids.pop()  # the weakest extra gives way to the best sentence's continuation
-            ids.append(follower)
-            scores.setdefault(follower, best.score - p.margin)
+        if follower is not None:
+            _add(ids, scores, follower, best.score - p.margin, limit)
         answer = _typed_neighbour(scored, best, question.wanted, p.typed_distance) if p.typed_neighbour else None
-        if answer is not None and answer.candidate.sentence_id not in ids:
-            if len(ids) >= max(limit, 2):
-                ids.pop()
-            ids.append(answer.candidate.sentence_id)
-            scores.setdefault(answer.candidate.sentence_id, answer.score)
+        if answer is not None:
+            _add(ids, scores, answer.candidate.sentence_id, answer.score, limit)
         ordered = _reading_order(data, ids, scores)
         return Choice(tuple(ordered), tuple(scores[i] for i in ordered))
+
+
+def _add(ids: list[int], scores: dict[int, float], sentence_id: int, score: float, limit: int) -> None:
+    """Cite `sentence_id` too; when the citation is full, the weakest extra gives way to it."""
+    if sentence_id in ids:
+        return
+    if len(ids) >= max(limit, 2):
+        ids.pop()
+    ids.append(sentence_id)
+    scores.setdefault(sentence_id, score)
 
 
 def _typed_neighbour(scored: Sequence[Scored], best: Scored, wanted: AnswerType, distance: int = 2) -> Scored | None:

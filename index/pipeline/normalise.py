@@ -176,13 +176,13 @@ class QuestionNormaliser:
             replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups)
             pieces.append(replacement)
             cursor = match.end()
-        pieces.append(text[cursor:])
-        normalised = " ".join("".join(pieces).split())
-        for match in tokens:  # "Halloween-themed" is present where an article has "Halloween" and "themed"
-            if "-" in match.group() and match.group().lower() not in lexicon.counts:  # a compound the articles never write
-                parts = terms(match.group())
+            # "Halloween-themed", a compound the articles never write, is present where they have its parts
+            if "-" in word and word.lower() not in lexicon.counts:
+                parts = terms(word)
                 if len(parts) > 2:
                     equivalents.setdefault(parts[0], []).append(tuple(parts[1:]))
+        pieces.append(text[cursor:])
+        normalised = " ".join("".join(pieces).split())
         for typed_form, full in scaled:  # "10k" stays present where an article writes "10K"
             for t in terms(full):
                 if not t.isdigit() or len(t) > 1:
