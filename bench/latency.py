@@ -188,9 +188,8 @@ def scale_table(args: argparse.Namespace) -> dict[str, Any]:
     return {"questions": len(rows), "source_chunks": len(base), "threads": args.threads, "results": results}
 
 
-def bm25_scale(data: Any, size: int, query_terms: list[list[str]], rng: np.random.Generator) -> dict[str, float]:
-    """Time newsbot's BM25 step (scores for every chunk + top 100) over `size` synthesised chunks."""
-    import bm25s
+def synthesise_terms(data: Any, size: int, rng: np.random.Generator) -> list[list[str]]:
+    """The terms of `size` chunks grown from the index's real ones: each repeat drops a random 10%."""
     from newsbot.index.build import passage
     from newsbot.index.lexical import terms
 
@@ -202,6 +201,14 @@ def bm25_scale(data: Any, size: int, query_terms: list[list[str]], rng: np.rando
             keep = rng.random(len(doc)) > 0.1
             doc = [t for t, k in zip(doc, keep, strict=True) if k] or doc
         corpus.append(doc)
+    return corpus
+
+
+def bm25_scale(data: Any, size: int, query_terms: list[list[str]], rng: np.random.Generator) -> dict[str, float]:
+    """Time newsbot's BM25 step (scores for every chunk + top 100) over `size` synthesised chunks."""
+    import bm25s
+
+    corpus = synthesise_terms(data, size, rng)
     started = time.perf_counter()
     retriever = bm25s.BM25(k1=0.9, b=0.4)
     retriever.index(corpus, show_progress=False)

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.latency import ms_stats, overlap, synthesise, time_search  # noqa: E402
+from bench.latency import ms_stats, overlap, synthesise, synthesise_terms, time_search  # noqa: E402
 
 
 def pg_dense(conn: Any, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, ef_searches: list[int], m: int,
@@ -75,18 +75,10 @@ def pg_dense(conn: Any, vectors: np.ndarray, queries: np.ndarray, truth: np.ndar
 def pg_lexical(conn: Any, data: Any, size: int, query_terms: list[list[str]], rng: np.random.Generator) -> dict[str, Any]:
     """newsbot's BM25 store (sparsevec weights, GIN over term ids) over `size` synthesised chunks."""
     import bm25s
-    from newsbot.index.build import passage
-    from newsbot.index.lexical import LexicalIndex, terms
+    from newsbot.index.lexical import LexicalIndex
     from pgvector import SparseVector
 
-    source = [terms(passage(data.documents, data.sentences, row)[0]) or ["\x00empty"] for row in data.chunks]
-    corpus = []
-    for i in range(size):
-        doc = source[i % len(source)]
-        if i >= len(source):
-            keep = rng.random(len(doc)) > 0.1
-            doc = [t for t, k in zip(doc, keep, strict=True) if k] or doc
-        corpus.append(doc)
+    corpus = synthesise_terms(data, size, rng)
     started = time.perf_counter()
     retriever = bm25s.BM25(k1=0.9, b=0.4)  # as LexicalIndex.build, on terms already made
     retriever.index(corpus, show_progress=False)
