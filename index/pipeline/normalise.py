@@ -63,7 +63,17 @@ CHAT_WORDS = {
     "yrs": "years", "bn": "billion", "mln": "million", "approx": "approximately", "w/": "with", "b4": "before",
     "isnt": "is not", "wasnt": "was not", "didnt": "did not", "doesnt": "does not", "dont": "do not",
     "cant": "cannot", "wont": "will not", "arent": "are not", "werent": "were not", "hasnt": "has not",
+    "wat": "what", "wot": "what", "wut": "what", "wht": "what", "wats": "what is", "wen": "when", "whn": "when",
+    "wher": "where", "whr": "where", "hw": "how", "abt": "about", "pple": "people", "bcoz": "because", "bcos": "because",
+    "w/o": "without", "yday": "yesterday", "tmrw": "tomorrow", "tmr": "tomorrow", "wk": "week", "mil": "million",
 }
+
+# Verbs that only say an event took place ("when did the talks happen", "where did it occur"): the
+# articles state the event, rarely that it happened, so these never count as terms the answer lacks.
+_LIGHT_VERBS = frozenset(terms("happen happens happened happening occur occurs occurred occurring"))
+# "How many", "how much": the asking, not what is asked about.
+_ASKING = frozenset(terms("many much"))
+_HOW_MANY_MUCH = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 
 # Chat filler: removed where it stands alone; it never carries what is asked.
 _FILLER = re.compile(
@@ -189,6 +199,10 @@ class QuestionNormaliser:
                     equivalents.setdefault(t, []).append(tuple(terms(typed_form)))
         typed = tuple(dict.fromkeys(terms(text)))
         all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
+        light = _LIGHT_VERBS | _ASKING if _HOW_MANY_MUCH.search(text) else _LIGHT_VERBS
+        if any(t not in light for t in all_terms):
+            typed = tuple(t for t in typed if t not in light)
+            all_terms = tuple(t for t in all_terms if t not in light)
         names = _names(text, lexicon)
         named = tuple(t for t in typed if t in names)
         return Question(

@@ -64,6 +64,9 @@ class TestSurfaceForms:
     def test_a_typo_in_the_key_word(self, seed: Engine):
         assert "Gallucci" in _cited(seed, "who atended the kuala lumpor talks??")
 
+    def test_happen_is_not_a_word_the_answer_must_hold(self, seed: Engine):
+        assert seed.answer("when did the talks happen").answered
+
     def test_how_long_finds_the_duration(self, seed: Engine):
         assert "two-day" in _cited(seed, "how long did the talks last?")
 

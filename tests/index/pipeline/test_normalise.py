@@ -173,10 +173,24 @@ class TestChatSpellings:
             ("whos the ceo of gm", "who is the ceo"),
             ("how many ppl died", "how many people died"),
             ("why didnt the govt act", "why did not the government act"),
+            ("wat did nk want", "what did"),
+            ("wen did the talks end", "when did the talks end"),
         ],
     )
     def test_chat_spellings_read_as_words(self, typed: str, read: str):
         assert QuestionNormaliser().run(None, typed).text.startswith(read)
+
+    def test_verbs_that_only_say_it_happened_are_not_terms(self):
+        question = QuestionNormaliser().run(None, "when did the talks happen")
+        assert question.terms == ("talk",) and question.typed_terms == ("talk",)
+        assert QuestionNormaliser().run(None, "where did the crash occur?").terms == ("crash",)
+
+    def test_how_many_asks_and_is_not_a_term(self):
+        assert QuestionNormaliser().run(None, "how many ppl died").terms == ("peopl", "die")
+        assert "mani" in QuestionNormaliser().run(None, "the many faces of Janus").terms
+
+    def test_a_question_of_light_words_alone_keeps_them(self):
+        assert QuestionNormaliser().run(None, "what happened").terms == ("happen",)
 
     def test_capitals_are_left_alone(self):
         assert QuestionNormaliser().run(None, "what did UR say").text.startswith("what did UR")

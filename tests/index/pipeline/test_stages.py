@@ -149,6 +149,7 @@ class TestAnswerCheck:
             ("How many apple growers are there in the Teme valley?", True),
             ("What did Teme valley growers pick?", False),  # asks no count
             ("How many people picked apples in the Teme valley?", False),  # any count counts people
+            ("how many ppl picked apples in the teme valley", False),  # read as typed out: "people"
         ],
     )
     def test_a_count_question_needs_a_count_of_what_it_asks(self, data, question, missing):  # type: ignore[no-untyped-def]
