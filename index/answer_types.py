@@ -120,6 +120,7 @@ _COUNT = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[\w\-'’%]+")
+_NUMBER_UNIT = re.compile(r"^\d[\d,.]*-([a-z]+)(?:-[a-z]+)*$", re.IGNORECASE)
 
 
 def counted_thing(question: str) -> str:
@@ -138,8 +139,13 @@ def counts_after_number(sentence: str) -> list[str]:
     words = _WORD.findall(sentence)
     found: list[str] = []
     for i, word in enumerate(words):
+        after = [w.lower() for w in words[i + 1 : i + 5]]
         if _COUNT.match(word):
-            found.extend(w.lower() for w in words[i + 1 : i + 5])
+            if after[:2] in (["years", "old"], ["year", "old"]):  # "82 years old" is an age, not years of anything
+                continue
+            found.extend(after)
+        elif (unit := _NUMBER_UNIT.match(word)) and not word.lower().endswith("-old"):
+            found.extend([unit.group(1).lower(), *after])  # "a 39-yard field goal" counts yards
     return found
 
 
@@ -150,15 +156,18 @@ _DISTANCE = re.compile(
     r"yards?|nautical\s+miles?|parsecs?|astronomical\s+units?|au)\b",
     re.IGNORECASE,
 )
+# "What was the final score": a score ("3-1", "16 to 10"), not any number ("the $50,000 prize").
+_SCORE_QUESTION = re.compile(r"\bwhat\s+(?:was|is|were)\s+the\s+(?:final\s+|half[\s-]?time\s+)?score\b|\bby\s+what\s+(?:score|margin)\b")
+_SCORE = re.compile(r"(?<![\d\-–—/.])\b\d{1,3}\s*[-–—]\s*\d{1,3}\b(?![-–—/.]\d)|\b\d{1,3}\s+to\s+\d{1,3}\b|\b\d+\s+(?:points?|goals?|runs?|votes?|seats?)\b", re.IGNORECASE)
 _AGE_QUESTION = re.compile(r"\bhow\s+old\b|\bwhat\s+age\b|\bat\s+what\s+age\b")
 _AGE = re.compile(
     r"\baged?\s+\d+|\b\d+[\s-]+years?[\s-]+old\b|\b\d+[\s-]+year[\s-]+old\b|\bat\s+the\s+age\s+of\s+\d+|,\s*\d{1,3}\s*,|\(\d{1,3}\)",
     re.IGNORECASE,
 )
 
-# Numbers of a kind, in the order tried: money for "how much ... pay", a duration for "how long", a
+# Numbers of a kind, in the order tried: a score for "what was the score", money for "how much ... pay", a duration for "how long", a
 # distance for "how far" (not "33 Earth days"), an age for "how old" ("aged 82", "82-year-old").
-_NUMBER_KINDS = ((_MONEY_QUESTION, _MONEY), (_DURATION_QUESTION, _DURATION), (_DISTANCE_QUESTION, _DISTANCE), (_AGE_QUESTION, _AGE))
+_NUMBER_KINDS = ((_SCORE_QUESTION, _SCORE), (_MONEY_QUESTION, _MONEY), (_DURATION_QUESTION, _DURATION), (_DISTANCE_QUESTION, _DISTANCE), (_AGE_QUESTION, _AGE))
 
 
 # A cause or a purpose stated in a sentence ("because", "due to", "in order to", "to reduce the risk").
@@ -190,9 +199,13 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
         AnswerType.PLACE: _PLACE,
         AnswerType.ENTITY: _ENTITY,
     }[wanted]
+    asked_words = frozenset(_WORD.findall(asked)) if wanted is AnswerType.PERSON else frozenset()
     for match in pattern.finditer(sentence):
         found = match.group().lower()
         if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):
+            continue
+        # "Chrysler Chief Executive Robert Nardelli" is the person "who replaced Robert Nardelli" names
+        if asked_words and re.sub(r"['’]s?$", "", found.split()[-1]) in asked_words:
             continue
         if found not in asked and not all(part in asked for part in found.split()):
             return True

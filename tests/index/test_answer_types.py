@@ -55,6 +55,27 @@ def test_has_type_ignores_what_the_question_names():
     assert not has_type("Nobody came.", AnswerType.NUMBER, "How many came?")
 
 
+def test_a_title_before_the_asked_persons_name_is_not_another_person():
+    question = "who replaced robert nardelli as chrysler ceo"
+    assert not has_type("Chrysler Chief Executive Robert Nardelli will step down.", AnswerType.PERSON, question)
+    assert has_type("Chief Executive Robert Nardelli handed over to Sergio Marchionne.", AnswerType.PERSON, question)
+    assert not has_type("Robert Nardelli's successor was not named.", AnswerType.PERSON, question)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Cloud9 beat Immortals 16-14 in the final.", True),
+        ("Immortals won 3–1.", True),
+        ("The final ended 2 to 1.", True),
+        ("The Brazilian team won the championship and $50,000.", False),  # a number, not a score
+        ("The final was played on 2016-09-04 at 12:20.", False),  # a date and a time
+    ],
+)
+def test_scores(sentence, expected):
+    assert has_type(sentence, AnswerType.NUMBER, "What was the final score?") is expected
+
+
 @pytest.mark.parametrize(
     ("sentence", "question", "expected"),
     [
@@ -90,6 +111,10 @@ def test_counted_thing(question, thing):
 def test_counts_after_number():
     words = counts_after_number("Apple took 600,000 pre-orders on the first day; few complained.")
     assert "pre-orders" in words and "complained" in words and "apple" not in words
+    assert "yard" in counts_after_number("Gano kicked a 39-yard field goal.")
+    assert "years" in counts_after_number("He served 10 years as vice-president.")
+    assert counts_after_number("He was 82 years old.") == []  # an age counts no years of anything
+    assert counts_after_number("The 82-year-old died.") == []
 
 
 @pytest.mark.parametrize(
