@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from newsbot.index.lexical import terms
+
 
 class AnswerType(Enum):
     PERSON = "person"
@@ -114,11 +116,12 @@ _HOW_MANY = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_THING = frozenset((*_AUXILIARIES, "of"))  # "how many did ...", "how many of ..." name no thing
-_COUNT = re.compile(
-    r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|dozens?|hundreds?|"
-    r"thousands?|millions?|billions?|several|many|few|all|both|no)$",
-    re.IGNORECASE,
+_EXACT_COUNT = (
+    r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
+    r"(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-\w+)?|dozens?|hundreds?|thousands?|millions?|billions?"
 )
+_COUNT = re.compile(rf"^(?:{_EXACT_COUNT}|several|many|few|all|both|no)$", re.IGNORECASE)
+_NUMBER_COUNT = re.compile(rf"^(?:{_EXACT_COUNT})$", re.IGNORECASE)
 _WORD = re.compile(r"[\w\-'’%]+")
 _NUMBER_UNIT = re.compile(r"^\d[\d,.]*-([a-z]+)(?:-[a-z]+)*$", re.IGNORECASE)
 
@@ -134,13 +137,26 @@ def counted_thing(question: str) -> str:
     return "" if thing.split()[0].lower() in _NOT_A_THING else thing
 
 
-def counts_after_number(sentence: str) -> list[str]:
-    """The words that follow each number of `sentence` (up to four), lower-cased: what it counts."""
+# "How many people": "a crew of three", "killed 6,000" count people without the word.
+ANY_COUNT = frozenset(terms("people persons person individuals times"))
+
+
+def counted_head(question: str) -> str:
+    """The term a "how many" question counts ("how many pre-orders" -> "pre-ord"), or "" when it
+    counts nothing named or anything at all ("how many people")."""
+    thing = terms(counted_thing(question))
+    return thing[-1] if thing and thing[-1] not in ANY_COUNT else ""
+
+
+def counts_after_number(sentence: str, exact: bool = False) -> list[str]:
+    """The words that follow each number of `sentence` (up to four), lower-cased: what it counts;
+    with `exact`, only numbers ("3", "three"), not "several" or "few"."""
     words = _WORD.findall(sentence)
     found: list[str] = []
+    count = _NUMBER_COUNT if exact else _COUNT
     for i, word in enumerate(words):
         after = [w.lower() for w in words[i + 1 : i + 5]]
-        if _COUNT.match(word):
+        if count.match(word):
             if after[:2] in (["years", "old"], ["year", "old"]):  # "82 years old" is an age, not years of anything
                 continue
             found.extend(after)
@@ -191,6 +207,8 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
         for asks, answers in _NUMBER_KINDS:  # the first kind the question asks for decides
             if asks.search(asked):
                 return any(m.group().lower() not in asked for m in answers.finditer(sentence))
+        if head := counted_head(asked):  # "how many pre-orders": a number of pre-orders
+            return head in terms(" ".join(counts_after_number(sentence, exact=True)))
     pattern = {
         AnswerType.REASON: _REASON,
         AnswerType.DATE: _DATE,

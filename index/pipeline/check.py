@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from newsbot.index.answer_types import AnswerType, counted_thing, counts_after_number, has_type
+from newsbot.index.answer_types import ANY_COUNT, AnswerType, counted_thing, counts_after_number, has_type
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Question, Scored
 from newsbot.index.store import IndexData
 
-# "How many people": "a crew of three", "killed 6,000" count people without the word.
-_ANY_COUNT = frozenset(terms("people persons person individuals times"))
 _ASKING = frozenset(terms("many much"))  # "how many", "how much": the asking, not what is asked about
 
 
@@ -98,7 +96,7 @@ class AnswerCheck:
         way of writing it). Measured on dev: 30% of answerable SQuAD count questions, 55% of SQuAD
         2.0's and 75% of the news near misses ("How many pre-orders" against "Pre-orders began")."""
         thing = terms(counted_thing(question.text))  # as normalised: "ppl" is "people"
-        if not thing or thing[-1] in _ANY_COUNT:
+        if not thing or thing[-1] in ANY_COUNT:
             return False
         head = thing[-1]
         for sentence_id in around:

@@ -24,7 +24,7 @@ class ScoreWeights:
     coverage: float = 0.5
     context: float = 0.25
     focus: float = 0.6
-    type: float = 0.12
+    type: float = 0.3
     rank: float = 0.04
     chunk: float = 0.05
     idf_prior_chunks: float = 300.0  # below about this many chunks, IDF is shrunk to its mean

@@ -55,6 +55,13 @@ def test_has_type_ignores_what_the_question_names():
     assert not has_type("Nobody came.", AnswerType.NUMBER, "How many came?")
 
 
+def test_a_count_question_wants_a_number_of_what_it_counts():
+    question = "how many iphone 4 pre-orders did apple take on the first day"
+    assert has_type("Apple took 600,000 pre-orders on the first day.", AnswerType.NUMBER, question)
+    assert not has_type("The iPhone 4 was shown at WWDC on June 7.", AnswerType.NUMBER, question)
+    assert has_type("A crew of three died.", AnswerType.NUMBER, "How many people died?")  # any count counts people
+
+
 def test_a_title_before_the_asked_persons_name_is_not_another_person():
     question = "who replaced robert nardelli as chrysler ceo"
     assert not has_type("Chrysler Chief Executive Robert Nardelli will step down.", AnswerType.PERSON, question)
@@ -115,6 +122,9 @@ def test_counts_after_number():
     assert "years" in counts_after_number("He served 10 years as vice-president.")
     assert counts_after_number("He was 82 years old.") == []  # an age counts no years of anything
     assert counts_after_number("The 82-year-old died.") == []
+    assert counts_after_number("The party members met the city council.") == []  # "-ty" words are not all numbers
+    assert "cars" in counts_after_number("Twenty-five people and thirteen cars.")
+    assert "frosts" in counts_after_number("few late frosts") and counts_after_number("few late frosts", exact=True) == []
 
 
 @pytest.mark.parametrize(
