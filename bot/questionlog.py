@@ -8,7 +8,7 @@ keeps it under `id` for whoever may read that. NEWSBOT_LOG_QUESTIONS=1 adds it (
 No user or chat id is logged either. The token never reaches any log line (bot/logsafe.py).
 
 Outcomes: answered, not_found (the articles do not say), too_long, no_words (emoji or
-punctuation only), cooldown (a flooding user), error (the engine failed), undelivered (answered,
+punctuation only), no_question (chat alone: "hi", "thanks!"), cooldown (a flooding user), error (the engine failed), undelivered (answered,
 but Telegram could not be reached to deliver it).
 """
 

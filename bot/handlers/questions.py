@@ -8,6 +8,7 @@ they don't answer it, from all the articles, as any other question.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from newsbot.bot.conversation import Context
@@ -17,6 +18,7 @@ from newsbot.bot.questionlog import QuestionLog
 from newsbot.bot.services import Services, services
 from newsbot.bot.telegram_html import escape, render_answer
 from newsbot.index.followup import Thread, resolve
+from newsbot.index.pipeline.normalise import only_chat
 from newsbot.index.types import Answer
 from telegram import (
     InlineKeyboardButton,
@@ -28,6 +30,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 NO_WORDS = "Please ask your question in words, for example: <code>Who attended the talks?</code>"
+NO_QUESTION = "Hi! Ask me a question about the articles, for example: <code>Who attended the talks?</code>"
+THANKED = "You're welcome! Ask me anything else about the articles."
+_THANKS = re.compile(r"\b(?:thx|thanks|thank\s+you|ty|cheers)\b", re.IGNORECASE)
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -117,6 +122,10 @@ async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message:
     if not has_words(question):
         entry.outcome = "no_words"
         await reply(message, NO_WORDS)
+        return
+    if only_chat(question):  # "hi", "thanks!", "hey bot": no question to look up
+        entry.outcome = "no_question"
+        await reply(message, THANKED if _THANKS.search(question) else NO_QUESTION)
         return
     if user_id is not None:
         wait = shared.cooldown.wait_left(user_id)

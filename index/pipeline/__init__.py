@@ -21,7 +21,7 @@ from newsbot.index.pipeline.choose import ChoiceParams, SentenceChooser
 from newsbot.index.pipeline.cite import Citer
 from newsbot.index.pipeline.decide import Decider, DecisionModel
 from newsbot.index.pipeline.fuse import FusionWeights, ZScoreFusion
-from newsbot.index.pipeline.normalise import QuestionNormaliser
+from newsbot.index.pipeline.normalise import QuestionNormaliser, only_chat
 from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
 from newsbot.index.pipeline.retrieve import DenseRetriever, LexicalRetriever
 from newsbot.index.pipeline.score import ScoreWeights, SentenceScorer
@@ -109,6 +109,8 @@ class AnswerPipeline:
         question = self.normalise(data, raw_question)
         if not question.raw:
             return Answer(raw_question.strip(), False, reason="empty question")
+        if only_chat(question.raw):
+            return Answer(question.raw, False, reason="nothing to look up in it")
         vector = encode(question.text)
         trace = self.trace(data, question, vector, k, allowed)
         decision = trace.decision

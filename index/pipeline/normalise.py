@@ -96,14 +96,24 @@ _SCALED_NUMBER = re.compile(r"(?<![\w.,])([$€£¥]?)(\d+(?:\.\d+)?)\s?(k|K|bn|
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
 
 
-def strip_noise(text: str) -> str:
-    """The question without emoji, hearts, HTML tags, fillers and repeated punctuation."""
+def _without_noise(text: str) -> tuple[str, str]:
+    """`text` without emoji, hearts, HTML tags and repeated punctuation; and that without fillers."""
     text = _TAG.sub(" ", text)
     text = _HEART.sub(" ", text)
     text = "".join(" " if _is_symbol(ch) else ch for ch in text)
     text = _LONE_SYMBOLS.sub(" ", text)
     text = _REPEATED_PUNCT.sub(r"\1", text)
-    stripped = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", text))
+    return text, _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", text))
+
+
+def only_chat(text: str) -> bool:
+    """True when `text` is chat alone ("hi", "thanks!", "hey bot 👋", "??"): nothing to look up."""
+    return not _WORD.search(_without_noise(text)[1])
+
+
+def strip_noise(text: str) -> str:
+    """The question without emoji, hearts, HTML tags, fillers and repeated punctuation."""
+    text, stripped = _without_noise(text)
     if _WORD.search(stripped):  # a question made only of filler keeps its words
         text = stripped
     return " ".join(text.split())
@@ -298,6 +308,8 @@ class QuestionNormaliser:
         value = int(ordinal.group(1)) if ordinal else int(word) if word.isdigit() and len(word) <= 9 else _number_words().get(lower)
         if value is not None and (value < 100 or word.isdigit()) and lower not in _AMBIGUOUS_NUMBER_WORDS:
             forms = [f for f in number_forms(value) if f.lower() != lower]
+            if len(word) == 2 and word.isdigit():  # "in 94", "back in '07": a year the articles write in full
+                forms += [year for year in (f"19{word}", f"20{word}") if lexicon.counts.get(year, 0)]
             for form in forms:
                 form_terms = tuple(terms(form))
                 for t in own:

@@ -82,6 +82,20 @@ class TestQuestionsThatAreNot:
         assert engine.questions == []
         await nothing_lost(telegram, chat, user)
 
+    async def test_a_greeting_or_thanks_gets_a_reply_without_asking_the_engine(self, telegram: FakeTelegram,
+                                                                           running_bot, engine: FakeEngine):
+        user, group = telegram.user(USER_ID), telegram.group_chat()
+        chat = telegram.private_chat(user)
+        for text in ("hi", "hey bot 👋", "Hello!!"):
+            hint = await wait_reply(telegram, telegram.send_text(chat, user, text))
+            assert hint.plain == "Hi! Ask me a question about the articles, for example: Who attended the talks?"
+        thanked = await wait_reply(telegram, telegram.send_text(chat, user, "thanks! 🙏"))
+        assert thanked.plain == "You're welcome! Ask me anything else about the articles."
+        hint = await wait_reply(telegram, telegram.send_text(group, user, f"@{BOT_USERNAME} hi"))
+        assert hint.plain.startswith("Hi! Ask me a question")
+        assert engine.questions == []
+        await nothing_lost(telegram, chat, user)
+
     async def test_other_languages_are_answered_or_plainly_not_found(self, telegram: FakeTelegram, running_bot,
                                                                     engine: FakeEngine):
         user = telegram.user(USER_ID)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from newsbot.index.lexicon import Lexicon, initials
-from newsbot.index.pipeline.normalise import NormaliseParams, QuestionNormaliser, strip_noise
+from newsbot.index.pipeline.normalise import NormaliseParams, QuestionNormaliser, only_chat, strip_noise
 from newsbot.index.types import Document
 
 ARTICLES = [
@@ -159,6 +159,13 @@ def test_without_an_index_it_still_cleans(self=None):  # type: ignore[no-untyped
     assert question.text == "who won?" and question.raw == "hey bot who won?? 🎉"
 
 
+def test_a_two_digit_year_is_the_year_the_articles_write():
+    data = _Data([Document("a", "Talks", "A deal was reached in 1994 and again in 2007.")])
+    question = QuestionNormaliser().run(data, "what did gallucci do in 94")  # type: ignore[arg-type]
+    assert question.present("94", frozenset({"1994"})) and not question.present("94", frozenset({"2094"}))
+    assert QuestionNormaliser().run(data, "who signed it back in '07").present("07", frozenset({"2007"}))  # type: ignore[arg-type]
+
+
 def test_typo_lookups_are_bounded_per_question(data):  # type: ignore[no-untyped-def]
     """A pasted wall of unknown words costs at most `max_typo_lookups` vocabulary searches."""
     junk = " ".join(["attorny", "generl", "contemt", "hodler", "voet"] * 20)
@@ -191,6 +198,11 @@ class TestChatSpellings:
 
     def test_a_question_of_light_words_alone_keeps_them(self):
         assert QuestionNormaliser().run(None, "what happened").terms == ("happen",)
+
+    @pytest.mark.parametrize(("text", "chat"), [("hi", True), ("thanks! 🙏", True), ("hey bot 👋", True), ("??", True),
+                                                ("hi, who led the talks?", False), ("talks", False), ("who is he?", False)])
+    def test_chat_alone_has_nothing_to_look_up(self, text: str, chat: bool):
+        assert only_chat(text) is chat
 
     def test_capitals_are_left_alone(self):
         assert QuestionNormaliser().run(None, "what did UR say").text.startswith("what did UR")
