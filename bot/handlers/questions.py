@@ -17,7 +17,7 @@ from newsbot.bot.handlers.replies import reply, showing_typing
 from newsbot.bot.questionlog import QuestionLog
 from newsbot.bot.services import Services, services
 from newsbot.bot.telegram_html import escape, render_answer
-from newsbot.index.followup import Thread, resolve
+from newsbot.index.followup import Thread, leans_on_context, resolve
 from newsbot.index.pipeline.normalise import only_chat
 from newsbot.index.types import Answer
 from telegram import (
@@ -26,6 +26,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -136,6 +137,8 @@ async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message:
             return
     entry.queued = shared.pending
     replied_to = _replied_context(shared, message)
+    if replied_to is None and message.chat.type == ChatType.PRIVATE and leans_on_context(question):
+        replied_to = shared.conversations.latest(message.chat_id)  # "and when was that?" right after an answer
     thread = resolve(question, replied_to.thread if replied_to else None)
     async with showing_typing(context.bot, message.chat_id):
         answer = await _answer_in_thread(shared, thread, replied_to)

@@ -44,11 +44,22 @@ class TestFollowUps:
         assert "https://example.com/talks" in answer.plain
         assert bold_texts(answer.text) == ["Tuesday"]
 
-    async def test_without_the_reply_the_same_words_find_nothing(self, telegram: FakeTelegram, running_bot, engine: FakeEngine):
+    async def test_in_a_private_chat_the_next_question_follows_on_without_the_reply(self, telegram: FakeTelegram, running_bot,
+                                                                                     engine: FakeEngine):
         user = telegram.user(USER_ID)
         chat = telegram.private_chat(user)
         await wait_answer(telegram, telegram.send_text(chat, user, "Who attended the Kuala Lumpur talks?"))
         (answer,) = await wait_answer(telegram, telegram.send_text(chat, user, "and when was that?"))
+        assert engine.questions[-1] == "when was the talks?" and engine.within[-1] == ("talks",)
+        assert bold_texts(answer.text) == ["Tuesday"]
+        # A question of its own is not read against the answer before it.
+        (own,) = await wait_answer(telegram, telegram.send_text(chat, user, "When did the harbour reopen?"))
+        assert engine.within[-1] is None and "The city harbour reopened on Friday" in own.plain
+
+    async def test_in_a_group_only_a_reply_follows_on(self, telegram: FakeTelegram, running_bot, engine: FakeEngine):
+        group, user = telegram.group_chat(), telegram.user(USER_ID)
+        await wait_answer(telegram, telegram.send_text(group, user, f"@{BOT_USERNAME} who attended the talks?"))
+        (answer,) = await wait_answer(telegram, telegram.send_text(group, user, f"@{BOT_USERNAME} and when was that?"))
         assert answer.plain.startswith("Not found in my articles.")
         assert engine.within == [None, None]
 

@@ -37,6 +37,17 @@ class TestConversations:
         assert conversations.recall(1, 6) is None
         assert conversations.recall(3, 5) is None
 
+    def test_each_chats_latest_answer_while_it_is_recent(self):
+        clock = Clock()
+        conversations = Conversations(clock=clock)
+        conversations.remember(1, [5], TALKS, ["talks"])
+        conversations.remember(1, [9], HARBOUR, ["harbour"])
+        conversations.remember(2, [5], TALKS, ["talks"])
+        assert conversations.latest(1).thread == HARBOUR  # type: ignore[union-attr]
+        assert conversations.latest(3) is None
+        clock.now += 60
+        assert conversations.latest(1, within=30) is None and conversations.latest(1, within=90) is not None
+
     def test_the_oldest_answers_are_forgotten_beyond_the_size_bound(self):
         conversations = Conversations(max_entries=3)
         for message_id in range(5):
