@@ -37,7 +37,11 @@ _NUMBER = re.compile(
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|van|von|bin|al|of|the))*\s+[A-Z][\w'’\-]+")
 # A capitalised word or run inside a sentence, or a quoted title: a named thing.
-_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+[A-Z0-9][\w'’\-]*)*|[\"“][^\"”]{2,60}[\"”]")
+_ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+(?:(?:and|of|the|for|de)\s+)?[A-Z0-9][\w'’\-]*)*|[\"“][^\"”]{2,60}[\"”]")
+# A weekday or a month is a date, not a named person or thing.
+_CALENDAR = re.compile(rf"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|{_MONTHS})$", re.IGNORECASE)
+_CONNECTORS = frozenset({"and", "of", "the", "for", "de"})
+_ACRONYM = re.compile(r"\b[A-Z][A-Z&.]*[A-Z]\b")
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
 
 
@@ -218,10 +222,17 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
         AnswerType.ENTITY: _ENTITY,
     }[wanted]
     asked_words = frozenset(_WORD.findall(asked)) if wanted is AnswerType.PERSON else frozenset()
+    # "Pacific Gas and Electric" is the "PG&E" the question names
+    acronyms = {re.sub(r"[&.]", "", a) for a in _ACRONYM.findall(question)} if wanted in (AnswerType.PERSON, AnswerType.ENTITY) else set()
     for match in pattern.finditer(sentence):
         found = match.group().lower()
         if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):
             continue
+        if wanted in (AnswerType.PERSON, AnswerType.ENTITY):
+            if _CALENDAR.match(found):
+                continue
+            if acronyms and "".join(w[0] for w in match.group().split() if w not in _CONNECTORS).upper() in acronyms:
+                continue
         # "Chrysler Chief Executive Robert Nardelli" is the person "who replaced Robert Nardelli" names
         if asked_words and re.sub(r"['’]s?$", "", found.split()[-1]) in asked_words:
             continue

@@ -67,7 +67,7 @@ class SentenceScorer:
             cover = evidence.coverage(evidence.sentence_terms(candidate.text), idf, total, question)
             context = evidence.coverage(window | title, idf, total, question)
             focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()), question)
-            typed = has_type(candidate.text, question.wanted, question.raw)
+            typed = has_type(candidate.text, question.wanted, question.text)
             score = (
                 w.cosine * float(cosine)
                 + w.coverage * cover

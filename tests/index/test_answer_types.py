@@ -62,6 +62,18 @@ def test_a_count_question_wants_a_number_of_what_it_counts():
     assert has_type("A crew of three died.", AnswerType.NUMBER, "How many people died?")  # any count counts people
 
 
+def test_what_the_questions_acronym_stands_for_is_not_another_thing():
+    question = "What model of helicopter, under contract to PG&E, crashed near Fairfield?"
+    assert not has_type("A helicopter under contract to Pacific Gas and Electric crashed near Fairfield.", AnswerType.ENTITY, question)
+    assert has_type("The Bell 206 came down near Fairfield.", AnswerType.ENTITY, question)
+
+
+def test_a_weekday_or_month_is_no_named_thing():
+    assert not has_type("The show aired on Tuesday.", AnswerType.ENTITY, "Which show aired?")
+    assert not has_type("He resigned in March.", AnswerType.PERSON, "Who resigned?")
+    assert has_type("On Tuesday Anna Berg resigned.", AnswerType.PERSON, "Who resigned?")
+
+
 def test_a_title_before_the_asked_persons_name_is_not_another_person():
     question = "who replaced robert nardelli as chrysler ceo"
     assert not has_type("Chrysler Chief Executive Robert Nardelli will step down.", AnswerType.PERSON, question)
