@@ -81,6 +81,55 @@ def question_type(question: str) -> AnswerType:
     return found[1] if found else AnswerType.OTHER
 
 
+_ASKED_NOUN = re.compile(
+    r"\b(?:which|what)\s+(?:[a-z\-]+\s+){0,3}?([a-z]+)\b(?=\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can)\b)"
+)
+_NOT_A_NOUN = frozenset({"kind", "type", "sort", "name", "one", "ones", "other", "time", "way", "part", "year", "day", "date"})
+_INTRODUCING = frozenset({"of", "called", "named", "the"})
+
+
+def asked_noun(question: str) -> str:
+    """The noun a "which/what X" question asks for ("which hospital treated" -> "hospital", "what tv
+    show was he on" -> "show"), or ""."""
+    q = _SUBORDINATE.sub("", question.strip().lower())
+    for answer_type, pattern in _TYPE_PATTERNS:
+        if answer_type in (AnswerType.PLACE, AnswerType.PERSON, AnswerType.ENTITY):
+            match = pattern.search(q)
+            if match and match.group().startswith(("which", "what")):
+                noun = match.group().split()[-1]
+                return "" if noun in _NOT_A_NOUN else noun
+    match = _ASKED_NOUN.search(q)
+    return "" if match is None or match.group(1) in _NOT_A_NOUN else match.group(1)
+
+
+def names_asked_noun(sentence: str, noun: str, question: str) -> bool:
+    """True when `sentence` names a `noun` the question doesn't: the noun next to a capitalised name
+    ("Madrid District Hospital", "talk show Morning Joe", "the port of Tanjung Priok")."""
+    stem = terms(noun)
+    if not stem:
+        return False
+    asked = question.lower()
+    words = _WORD.findall(sentence)
+    for i, word in enumerate(words):
+        if not word.lower().startswith(noun[:3]) or terms(word) != stem:
+            continue
+        before: list[str] = []
+        for w in reversed(words[max(0, i - 4) : i]):
+            if not w[:1].isupper():
+                break
+            before.append(w)
+        after: list[str] = []
+        j = i + 1
+        while j < len(words) and words[j].lower() in _INTRODUCING and not after:
+            j += 1
+        while j < len(words) and words[j][:1].isupper() and len(after) < 5:
+            after.append(words[j])
+            j += 1
+        if any(w.lower() not in asked for w in before + after):
+            return True
+    return False
+
+
 def is_list_question(question: str) -> bool:
     """True when the question asks for several items ("who attended", "which chains", "list")."""
     q = question.strip().lower()

@@ -2,7 +2,8 @@
 
 Features: cosine to the question in context, weighted coverage of the question's terms by the
 sentence, by its window and title (context), by its window for the terms the title does not
-already explain (focus), the answer type, and its chunk's rank and fused score. Weights tuned on
+already explain (focus), the answer type, a name for the noun a "which X" question asks for
+("Madrid District Hospital" for "which hospital"), and its chunk's rank and fused score. Weights tuned on
 the dev splits (bench/tune_selection.py, docs/BENCHMARKS.md).
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from newsbot.index.answer_types import has_type
+from newsbot.index.answer_types import asked_noun, has_type, names_asked_noun
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Candidate, Question, Scored
 from newsbot.index.store import IndexData
@@ -27,6 +28,7 @@ class ScoreWeights:
     type: float = 0.3
     rank: float = 0.04
     chunk: float = 0.05
+    noun: float = 0.15
     idf_prior_chunks: float = 300.0  # below about this many chunks, IDF is shrunk to its mean
 
     def __post_init__(self) -> None:
@@ -57,6 +59,7 @@ class SentenceScorer:
         if idf is None:
             idf = self.idf(data, question)
         total = sum(idf.values()) or 1.0
+        noun = asked_noun(question.text) if w.noun else ""
         ids = np.fromiter((c.sentence_id for c in candidates), dtype=np.int64, count=len(candidates))
         cosines = data.vectors.sentence_cosines(ids, vector)
         scored: list[Scored] = []
@@ -68,6 +71,7 @@ class SentenceScorer:
             context = evidence.coverage(window | title, idf, total, question)
             focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()), question)
             typed = has_type(candidate.text, question.wanted, question.text)
+            named = bool(noun) and names_asked_noun(candidate.text, noun, question.text)
             score = (
                 w.cosine * float(cosine)
                 + w.coverage * cover
@@ -76,6 +80,7 @@ class SentenceScorer:
                 + w.type * float(typed)
                 - w.rank * candidate.rank
                 + w.chunk * candidate.chunk_score
+                + w.noun * float(named)
             )
             scored.append(Scored(candidate, float(cosine), cover, context, focus, typed, score))
         # Stable on ties: candidates come in chunk order, as the selection always read them.

@@ -1,10 +1,12 @@
 import pytest
 from newsbot.index.answer_types import (
     AnswerType,
+    asked_noun,
     counted_thing,
     counts_after_number,
     has_type,
     is_list_question,
+    names_asked_noun,
     question_type,
 )
 
@@ -150,3 +152,33 @@ def test_counts_after_number():
 )
 def test_reasons(sentence, expected):
     assert has_type(sentence, AnswerType.REASON, "Why did PG&E switch off the power?") is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Which hospital treated the 25 people hurt in the earthquake?", "hospital"),
+        ("what tv show was bill de blasio on when he quit", "show"),
+        ("which port did the tanker sail from", "port"),
+        ("which canadian car parts company was GM going to sell opel to", "company"),
+        ("What kind of personality was he known for?", "personality"),
+        ("Who won the final?", ""),
+        ("What year did it open?", ""),
+    ],
+)
+def test_asked_noun(question, noun):
+    assert asked_noun(question) == noun
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Madrid District Hospital in the town of Madrid treated 25 wounded people.", True),
+        ("The wounded were taken to hospitals in Manila.", False),  # where they are, not which
+        ("The hospital said 25 people were treated.", False),
+        ("Surigao Hospital staff treated them.", False),  # the name the question already gives
+    ],
+)
+def test_names_asked_noun(sentence, expected):
+    question = "Which hospital treated the people hurt in the Surigao earthquake?"
+    assert names_asked_noun(sentence, "hospital", question) is expected
