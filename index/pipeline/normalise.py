@@ -320,7 +320,9 @@ class QuestionNormaliser:
         known = lexicon.counts.get(lower, 0) >= self.params.min_vocabulary_count
         short = word.replace(".", "").upper()
         capitals = word.isupper() and not shouting  # a question typed all in capitals says nothing by it
-        if 2 <= len(short) <= 6 and short.isalnum() and (capitals or (not known and lower not in STOPWORDS)):
+        # "which ag was held in contempt": typed in lower case, an acronym the articles write in capitals
+        written_as_acronym = short in lexicon.acronyms and lower not in STOPWORDS
+        if 2 <= len(short) <= 6 and short.isalnum() and (capitals or written_as_acronym or (not known and lower not in STOPWORDS)):
             phrases = _expansions(short, lexicon)
             # An acronym the articles write themselves ("NASA", "TNF") already matches as typed: its
             # expansions only count it present where an article spells it out (SciFact dev nDCG@10

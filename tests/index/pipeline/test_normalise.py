@@ -166,6 +166,13 @@ def test_a_two_digit_year_is_the_year_the_articles_write():
     assert QuestionNormaliser().run(data, "who signed it back in '07").present("07", frozenset({"2007"}))  # type: ignore[arg-type]
 
 
+def test_an_acronym_typed_in_lower_case():
+    data = _Data([Document("a", "AG rules", "The Attorney General (AG) ruled on Monday. The AG spoke to reporters.")])
+    question = QuestionNormaliser().run(data, "what did the ag rule")  # type: ignore[arg-type]
+    assert question.present("ag", frozenset({"attorney", "general"}))
+    assert not QuestionNormaliser().run(data, "what did it rule").equivalents  # type: ignore[arg-type]
+
+
 def test_typo_lookups_are_bounded_per_question(data):  # type: ignore[no-untyped-def]
     """A pasted wall of unknown words costs at most `max_typo_lookups` vocabulary searches."""
     junk = " ".join(["attorny", "generl", "contemt", "hodler", "voet"] * 20)
