@@ -62,7 +62,9 @@ _TYPE_PATTERNS = (
     )),
     (AnswerType.ENTITY, re.compile(
         r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:name[ds]?|called|nickname|title|brand|model|show|film|movie|book|album|song|bank|hospital|ship|"
-        r"aircraft|airline|party|award|prize|honou?r|newspaper|channel|network|university|school|club|league|event|product|game)\b"
+        r"aircraft|airline|party|award|prize|honou?r|newspaper|channel|network|university|school|club|league|event|product|game)s?\b"
+        # "Which Saturn models were covered when ...": a "which X" asks for a named X, whatever clause follows
+        r"|^which\s+(?!(?:of|is|was|are|were|do|does|did|has|have|had|will|would|can|could)\b)[\w\-]+"
     )),
 )
 # "When the defector phoned, who did he talk to?": the question is the clause after the comma.

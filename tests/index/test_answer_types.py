@@ -182,3 +182,10 @@ def test_asked_noun(question, noun):
 def test_names_asked_noun(sentence, expected):
     question = "Which hospital treated the people hurt in the Surigao earthquake?"
     assert names_asked_noun(sentence, "hospital", question) is expected
+
+
+def test_which_x_asks_for_a_named_x_whatever_clause_follows():
+    assert question_type("Which Saturn models were covered when Penske was picked to buy the unit?") is AnswerType.ENTITY
+    assert question_type("which of them won") is AnswerType.OTHER
+    assert question_type("which year did it open") is AnswerType.DATE
+    assert question_type("What films did she make?") is AnswerType.ENTITY
