@@ -45,6 +45,8 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z&.]*[A-Z]\b")
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
 
 
+# "Which Saturn models were covered when ...": a "which X" asks for a named X, whatever clause follows
+_WHICH_X = re.compile(r"^which\s+(?!(?:of|is|was|are|were|do|does|did|has|have|had|will|would|can|could)\b)[\w\-]+")
 _TYPE_PATTERNS = (
     (AnswerType.REASON, re.compile(
         r"\bwhy\b|\bhow\s+come\b|\bfor\s+what\s+(?:reason|purpose)\b|\bwhat\s+(?:was|is|were|are)\s+the\s+(?:cause|reason|motive)s?\b|"
@@ -63,9 +65,8 @@ _TYPE_PATTERNS = (
     (AnswerType.ENTITY, re.compile(
         r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:name[ds]?|called|nickname|title|brand|model|show|film|movie|book|album|song|bank|hospital|ship|"
         r"aircraft|airline|party|award|prize|honou?r|newspaper|channel|network|university|school|club|league|event|product|game)s?\b"
-        # "Which Saturn models were covered when ...": a "which X" asks for a named X, whatever clause follows
-        r"|^which\s+(?!(?:of|is|was|are|were|do|does|did|has|have|had|will|would|can|could)\b)[\w\-]+"
     )),
+    (AnswerType.ENTITY, _WHICH_X),
 )
 # "When the defector phoned, who did he talk to?": the question is the clause after the comma.
 _SUBORDINATE = re.compile(r"^(?:when|after|before|while|since|once|if|as|although|though)\b[^,?]{3,160},\s*(?=.*\b(?:who|whom|whose|what|where|which|when|how)\b)")
@@ -95,7 +96,7 @@ def asked_noun(question: str) -> str:
     show was he on" -> "show"), or ""."""
     q = _SUBORDINATE.sub("", question.strip().lower())
     for answer_type, pattern in _TYPE_PATTERNS:
-        if answer_type in (AnswerType.PLACE, AnswerType.PERSON, AnswerType.ENTITY):
+        if answer_type in (AnswerType.PLACE, AnswerType.PERSON, AnswerType.ENTITY) and pattern is not _WHICH_X:
             match = pattern.search(q)
             if match and match.group().startswith(("which", "what")):
                 noun = match.group().split()[-1]
