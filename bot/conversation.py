@@ -76,6 +76,8 @@ class Conversations:
 
     def _forget_expired(self) -> None:
         oldest = self._clock() - self.max_age
+        while self._latest and next(iter(self._latest.values())).at < oldest:
+            self._latest.popitem(last=False)
         while self._contexts:
             key, context = next(iter(self._contexts.items()))
             if context.at >= oldest:

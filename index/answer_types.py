@@ -46,7 +46,7 @@ _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+
 
 
 # "Which Saturn models were covered when ...": a "which X" asks for a named X, whatever clause follows
-_WHICH_X = re.compile(r"^which\s+(?!(?:of|is|was|are|were|do|does|did|has|have|had|will|would|can|could)\b)[\w\-]+")
+_WHICH_X = re.compile(r"^which\s+(?!(?:of|is|was|are|were|do|does|did|has|have|had|will|would|can|could|way|one|ones)\b)[\w\-]+")
 _TYPE_PATTERNS = (
     (AnswerType.REASON, re.compile(
         r"\bwhy\b|\bhow\s+come\b|\bfor\s+what\s+(?:reason|purpose)\b|\bwhat\s+(?:was|is|were|are)\s+the\s+(?:cause|reason|motive)s?\b|"
@@ -84,11 +84,11 @@ def question_type(question: str) -> AnswerType:
     return found[1] if found else AnswerType.OTHER
 
 
-_ASKED_NOUN = re.compile(
-    r"\b(?:which|what)\s+(?:[a-z\-]+\s+){0,3}?([a-z]+)\b(?=\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can)\b)"
-)
+_AUX = r"(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can)"
+_ASKED_NOUN = re.compile(rf"\b(?:which|what)\s+(?!{_AUX}\b|else\b)(?:[a-z\-]+\s+){{0,3}}?([a-z]+)\b(?=\s+{_AUX}\b)")
 _NOT_A_NOUN = frozenset({"kind", "type", "sort", "name", "one", "ones", "other", "time", "way", "part", "year", "day", "date"})
 _INTRODUCING = frozenset({"of", "called", "named", "the"})
+_STOP_CAPITALS = frozenset({"the", "a", "an", "in", "on", "at", "its", "his", "her", "their", "this", "that", "after", "before", "when", "but", "and"})
 
 
 def asked_noun(question: str) -> str:
@@ -111,22 +111,27 @@ def names_asked_noun(sentence: str, noun: str, question: str) -> bool:
     stem = terms(noun)
     if not stem:
         return False
-    asked = question.lower()
-    words = _WORD.findall(sentence)
-    for i, word in enumerate(words):
+    asked = frozenset(w.lower() for w in _WORD.findall(question))
+    # Words, and the punctuation between them: a name ends at a comma ("taken to hospital, Reuters said").
+    tokens = re.findall(r"[\w'’\-]+|[^\w\s]", sentence)
+
+    def named(word: str) -> bool:
+        return word[:1].isupper() and word.lower() not in _STOP_CAPITALS
+
+    for i, word in enumerate(tokens):
         if not word.lower().startswith(noun[:3]) or terms(word) != stem:
             continue
         before: list[str] = []
-        for w in reversed(words[max(0, i - 4) : i]):
-            if not w[:1].isupper():
+        for w in reversed(tokens[max(0, i - 4) : i]):
+            if not named(w):
                 break
             before.append(w)
         after: list[str] = []
         j = i + 1
-        while j < len(words) and words[j].lower() in _INTRODUCING and not after:
+        while j < len(tokens) and tokens[j].lower() in _INTRODUCING and not after:
             j += 1
-        while j < len(words) and words[j][:1].isupper() and len(after) < 5:
-            after.append(words[j])
+        while j < len(tokens) and named(tokens[j]) and len(after) < 5:
+            after.append(tokens[j])
             j += 1
         if any(w.lower() not in asked for w in before + after):
             return True
@@ -185,7 +190,7 @@ _NUMBER_UNIT = re.compile(r"^\d[\d,.]*-([a-z]+)(?:-[a-z]+)*$", re.IGNORECASE)
 def counted_thing(question: str) -> str:
     """What a "how many" question counts ("How many individual monarch butterflies were counted" ->
     "individual monarch butterflies"), or "" when it asks no count."""
-    match = _HOW_MANY.search(question)
+    match = _HOW_MANY.search(re.sub(r"\s*\([^()]*\)", "", question))  # without "US (United States)" spelled out
     if not match:
         return ""
     thing = re.sub(r"^(?:of\s+(?:the|these|those|its|their|his|her)\s+)", "", match.group(1), flags=re.IGNORECASE)
@@ -275,7 +280,8 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     }[wanted]
     asked_words = frozenset(_WORD.findall(asked)) if wanted is AnswerType.PERSON else frozenset()
     # "Pacific Gas and Electric" is the "PG&E" the question names
-    acronyms = {re.sub(r"[&.]", "", a) for a in _ACRONYM.findall(question)} if wanted in (AnswerType.PERSON, AnswerType.ENTITY) else set()
+    shouted = question.isupper()  # "WHO LED IT" names no acronym
+    acronyms = {re.sub(r"[&.]", "", a) for a in _ACRONYM.findall(question)} if wanted in (AnswerType.PERSON, AnswerType.ENTITY) and not shouted else set()
     for match in pattern.finditer(sentence):
         found = match.group().lower()
         if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):
@@ -285,8 +291,10 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
                 continue
             if acronyms and "".join(w[0] for w in match.group().split() if w not in _CONNECTORS).upper() in acronyms:
                 continue
-        # "Chrysler Chief Executive Robert Nardelli" is the person "who replaced Robert Nardelli" names
-        if asked_words and re.sub(r"['’]s?$", "", found.split()[-1]) in asked_words:
+        # "Chrysler Chief Executive Robert Nardelli" is the person "who replaced Robert Nardelli" names;
+        # "Raul Castro" is not the "Fidel Castro" of "who succeeded Fidel Castro"
+        parts = [re.sub(r"['’]s?$", "", w) for w in found.split()]
+        if asked_words and parts[-1] in asked_words and (len(parts) < 2 or parts[-2] in asked_words):
             continue
         if found not in asked and not all(part in asked for part in found.split()):
             return True

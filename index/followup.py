@@ -33,7 +33,9 @@ _PERSONAL = frozenset({"they", "them", "it", "he", "him", "she", "her"})
 _POSSESSIVES = frozenset({"their", "theirs", "its", "his", "hers"})
 _PRONOUNS = _PERSONAL | _POSSESSIVES | {"else"}
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "there", "then"})
-_LEADING = re.compile(r"^(?:(?:and|but|so|also|ok(?:ay)?|then|well|hmm+)\b[\s,]*)+", re.IGNORECASE)
+_LEADING = re.compile(
+    r"^(?:(?:and|but|so|also|ok(?:ay)?|then|well|hmm+|thanks|thx|thank\s+you|hi|hey|hello|great|cool)\b[\s,!.]*)+", re.IGNORECASE
+)
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<subject>.+)$", re.IGNORECASE)
 _WH_PHRASE = re.compile(
     r"\b(?:how\s+(?:many|much|long|old|far|often|big)|what\s+(?:year|date|day|time|country|city|place)|"
@@ -49,7 +51,7 @@ _FUNCTION_WORDS = frozenset(
     does doing done during each ever exactly for from had has have having how i if in into is just
     long many me more much my no not now of on or other our out over same should so some such than
     the to too under up was we were what when where which while who whom whose why will with would
-    yet you your few own tell please know""".split()  # noqa: SIM905
+    yet you your few own tell please know thanks thx hi hey hello great cool""".split()  # noqa: SIM905
 ) | _PRONOUNS | _DEMONSTRATIVES
 
 

@@ -33,7 +33,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 NO_WORDS = "Please ask your question in words, for example: <code>Who attended the talks?</code>"
 NO_QUESTION = "Hi! Ask me a question about the articles, for example: <code>Who attended the talks?</code>"
 THANKED = "You're welcome! Ask me anything else about the articles."
-_THANKS = re.compile(r"\b(?:thx|thanks|thank\s+you|ty|cheers)\b", re.IGNORECASE)
+_THANKS = re.compile(r"\b(?:thx|thanks|thank\s+(?:you|u)|ty|cheers)\b", re.IGNORECASE)
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]

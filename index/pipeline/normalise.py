@@ -75,6 +75,8 @@ _LIGHT_VERBS = frozenset(terms("happen happens happened happening occur occurs o
 _ASKING = frozenset(terms("many much"))
 _HOW_MANY_MUCH = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 
+_QUESTION_OPENERS = frozenset({"what", "when", "where", "who", "why", "how", "is", "are", "did", "does", "do"})
+
 # Chat filler: removed where it stands alone; it never carries what is asked.
 _FILLER = re.compile(
     r"\b(?:hey+|hi+|hello|yo|ok(?:ay)?|so|pls|plz|please|omg|lol|lmao|thx|thanks|thank\s+you|btw|idk|tbh|"
@@ -91,8 +93,10 @@ _REPEATED_PUNCT = re.compile(r"([?!.])[?!.]+")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # "the one cutting jobs", "a second look": words that are numbers too rarely to add digits for.
 _AMBIGUOUS_NUMBER_WORDS = frozenset({"one", "second", "zero"})
-_CHAT_WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z0-9/]*(?![\w'’])")
+_CHAT_WORD = re.compile(r"(?<![\w'’\-])[A-Za-z][A-Za-z0-9/]*(?![\w'’\-])")
 _SCALED_NUMBER = re.compile(r"(?<![\w.,])([$€£¥]?)(\d+(?:\.\d+)?)\s?(k|K|bn|Bn|BN|mn|mln|m|M|b|B)(?![\w'’])")
+# A two-digit year: "back in '07", or "in 94" ending the question or a clause.
+_SHORT_YEAR = re.compile(r"['’‘](\d{2})\b|\b(?:in|since|from|until|till|by|before|after|around|circa)\s+(\d{2})(?=\s*(?:[?!.,;]|$))", re.IGNORECASE)
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
 
 
@@ -106,9 +110,19 @@ def _without_noise(text: str) -> tuple[str, str]:
     return text, _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", text))
 
 
+# A whole message that only greets or thanks: "hi there", "good morning", "great, thanks a lot!"
+_GREETING_OR_THANKS = re.compile(
+    r"^(?:(?:hi+|hey+|hello|yo|good\s+(?:morning|afternoon|evening|day))(?:\s+(?:there|all|everyone|bot|newsbot))?"
+    r"|(?:(?:great|awesome|cool|nice|perfect|ok(?:ay)?|got\s+it|many)\W*)*"
+    r"(?:thanks|thx|ty|cheers|thank\s+(?:you|u))(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|bot|newsbot))?)\W*$",
+    re.IGNORECASE,
+)
+
+
 def only_chat(text: str) -> bool:
-    """True when `text` is chat alone ("hi", "thanks!", "hey bot 👋", "??"): nothing to look up."""
-    return not _WORD.search(_without_noise(text)[1])
+    """True when `text` is chat alone ("hi there", "thanks!", "hey bot 👋", "??"): nothing to look up."""
+    cleaned, stripped = _without_noise(text)
+    return not _WORD.search(stripped) or bool(_GREETING_OR_THANKS.match(" ".join(cleaned.split())))
 
 
 def strip_noise(text: str) -> str:
@@ -184,6 +198,7 @@ class QuestionNormaliser:
         scaled: list[tuple[str, str]] = []
         text = self._spoken_numbers(self._chat_words(self._scaled_numbers(text, rewrites, scaled), rewrites), rewrites)
         tokens = list(_WORD.finditer(text))
+        short_years = frozenset(m.group(1) or m.group(2) for m in _SHORT_YEAR.finditer(text))
         letters = [ch for ch in text if ch.isalpha()]
         shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
         pieces: list[str] = []
@@ -193,7 +208,7 @@ class QuestionNormaliser:
         for match in tokens:
             pieces.append(text[cursor : match.start()])
             word = match.group()
-            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups)
+            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years)
             pieces.append(replacement)
             cursor = match.end()
             # "Halloween-themed", a compound the articles never write, is present where they have its parts
@@ -286,6 +301,9 @@ class QuestionNormaliser:
             full = CHAT_WORDS.get(word.lower())
             if full is None or word.isupper() and len(word) > 1:  # "UR", "BN": maybe an acronym
                 return word
+            # "what did Wen Jiabao say", "Mil Mi-17": a name, unless a question opens with it ("Wat did ...")
+            if word[0].isupper() and (match.start() > 0 or full.split()[0] not in _QUESTION_OPENERS):
+                return word
             rewrites.append(f"{word} -> {full}")
             return full
 
@@ -300,6 +318,7 @@ class QuestionNormaliser:
         extra: list[str],
         shouting: bool,
         lookups: list[int],
+        short_years: frozenset[str] = frozenset(),
     ) -> str:
         lower = word.lower().replace("’", "'")
         own = terms(word)
@@ -308,7 +327,7 @@ class QuestionNormaliser:
         value = int(ordinal.group(1)) if ordinal else int(word) if word.isdigit() and len(word) <= 9 else _number_words().get(lower)
         if value is not None and (value < 100 or word.isdigit()) and lower not in _AMBIGUOUS_NUMBER_WORDS:
             forms = [f for f in number_forms(value) if f.lower() != lower]
-            if len(word) == 2 and word.isdigit():  # "in 94", "back in '07": a year the articles write in full
+            if word in short_years:  # "in 94", "back in '07": a year the articles write in full
                 forms += [year for year in (f"19{word}", f"20{word}") if lexicon.counts.get(year, 0)]
             for form in forms:
                 form_terms = tuple(terms(form))
@@ -320,9 +339,17 @@ class QuestionNormaliser:
         known = lexicon.counts.get(lower, 0) >= self.params.min_vocabulary_count
         short = word.replace(".", "").upper()
         capitals = word.isupper() and not shouting  # a question typed all in capitals says nothing by it
-        # "which ag was held in contempt": typed in lower case, an acronym the articles write in capitals
-        written_as_acronym = short in lexicon.acronyms and lower not in STOPWORDS
-        if 2 <= len(short) <= 6 and short.isalnum() and (capitals or written_as_acronym or (not known and lower not in STOPWORDS)):
+        # "which ag was held in contempt": typed in lower case, an acronym the articles write in
+        # capitals and spell out themselves. Only its spelled-out forms count it present: the word
+        # may be no acronym at all ("3 pm", "it"), so it is never rewritten or searched for.
+        if known and not capitals and short in lexicon.acronyms and lower not in STOPWORDS and short in lexicon.abbreviations:
+            for phrase in lexicon.abbreviations[short][:3]:
+                phrase_terms = tuple(terms(phrase))
+                if phrase_terms:
+                    for t in own or [lower]:
+                        equivalents.setdefault(t, []).append(phrase_terms)
+            return word
+        if 2 <= len(short) <= 6 and short.isalnum() and (capitals or (not known and lower not in STOPWORDS)):
             phrases = _expansions(short, lexicon)
             # An acronym the articles write themselves ("NASA", "TNF") already matches as typed: its
             # expansions only count it present where an article spells it out (SciFact dev nDCG@10

@@ -86,11 +86,12 @@ class TestQuestionsThatAreNot:
                                                                            running_bot, engine: FakeEngine):
         user, group = telegram.user(USER_ID), telegram.group_chat()
         chat = telegram.private_chat(user)
-        for text in ("hi", "hey bot 👋", "Hello!!"):
+        for text in ("hi", "hey bot 👋", "Hello!!", "hi there"):
             hint = await wait_reply(telegram, telegram.send_text(chat, user, text))
             assert hint.plain == "Hi! Ask me a question about the articles, for example: Who attended the talks?"
-        thanked = await wait_reply(telegram, telegram.send_text(chat, user, "thanks! 🙏"))
-        assert thanked.plain == "You're welcome! Ask me anything else about the articles."
+        for text in ("thanks! 🙏", "great, thanks a lot", "thank u"):
+            thanked = await wait_reply(telegram, telegram.send_text(chat, user, text))
+            assert thanked.plain == "You're welcome! Ask me anything else about the articles."
         hint = await wait_reply(telegram, telegram.send_text(group, user, f"@{BOT_USERNAME} hi"))
         assert hint.plain.startswith("Hi! Ask me a question")
         assert engine.questions == []

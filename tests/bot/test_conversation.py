@@ -47,6 +47,9 @@ class TestConversations:
         assert conversations.latest(3) is None
         clock.now += 60
         assert conversations.latest(1, within=30) is None and conversations.latest(1, within=90) is not None
+        clock.now += 2 * 24 * 3600  # past the age bound: forgotten, whatever the window asked for
+        conversations.remember(3, [1], TALKS, ["talks"])
+        assert conversations.latest(1, within=1e9) is None and conversations.latest(3) is not None
 
     def test_the_oldest_answers_are_forgotten_beyond_the_size_bound(self):
         conversations = Conversations(max_entries=3)

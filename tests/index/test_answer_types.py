@@ -81,6 +81,8 @@ def test_a_title_before_the_asked_persons_name_is_not_another_person():
     assert not has_type("Chrysler Chief Executive Robert Nardelli will step down.", AnswerType.PERSON, question)
     assert has_type("Chief Executive Robert Nardelli handed over to Sergio Marchionne.", AnswerType.PERSON, question)
     assert not has_type("Robert Nardelli's successor was not named.", AnswerType.PERSON, question)
+    assert has_type("He was succeeded by his brother Raul Castro.", AnswerType.PERSON, "who succeeded Fidel Castro?")
+    assert has_type("The team was led by Ivan Taylor.", AnswerType.PERSON, "WHO LED IT")  # shouted, no acronym
 
 
 @pytest.mark.parametrize(
@@ -123,6 +125,7 @@ def test_distances_and_ages(sentence, question, expected):
         ("How many of the remaining launches failed?", "remaining launches"),
         ("How many courses must students take?", "courses"),
         ("What did they count?", ""),
+        ("how many US (United States) troops were killed", "US troops"),  # the normaliser's spelled-out forms
     ],
 )
 def test_counted_thing(question, thing):
@@ -163,6 +166,8 @@ def test_reasons(sentence, expected):
         ("which canadian car parts company was GM going to sell opel to", "company"),
         ("What kind of personality was he known for?", "personality"),
         ("Who won the final?", ""),
+        ("what did the company do", ""),
+        ("what else did he say", ""),
         ("What year did it open?", ""),
     ],
 )
@@ -177,6 +182,8 @@ def test_asked_noun(question, noun):
         ("The wounded were taken to hospitals in Manila.", False),  # where they are, not which
         ("The hospital said 25 people were treated.", False),
         ("Surigao Hospital staff treated them.", False),  # the name the question already gives
+        ("The hospital said it was full.", False),
+        ("He was taken to hospital, Reuters reported.", False),  # the name ends at the comma
     ],
 )
 def test_names_asked_noun(sentence, expected):

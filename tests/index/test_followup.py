@@ -41,6 +41,7 @@ class TestResolve:
             ("And where?", "where the talks?", "where the Kuala Lumpur talks?"),
             ("who else?", "who else the talks?", "who else the Kuala Lumpur talks?"),
             ("When did that happen?", "When did the talks happen?", "When did the Kuala Lumpur talks happen?"),
+            ("thanks! how long did they last?", "how long did the talks last?", "how long did the Kuala Lumpur talks last?"),
         ],
     )
     def test_pronouns_and_ellipses_take_the_threads_topic(self, follow_up: str, in_thread: str, for_all: str):

@@ -164,6 +164,7 @@ def test_a_two_digit_year_is_the_year_the_articles_write():
     question = QuestionNormaliser().run(data, "what did gallucci do in 94")  # type: ignore[arg-type]
     assert question.present("94", frozenset({"1994"})) and not question.present("94", frozenset({"2094"}))
     assert QuestionNormaliser().run(data, "who signed it back in '07").present("07", frozenset({"2007"}))  # type: ignore[arg-type]
+    assert not QuestionNormaliser().run(data, "who ordered 94 jets").present("94", frozenset({"1994"}))  # type: ignore[arg-type]
 
 
 def test_an_acronym_typed_in_lower_case():
@@ -171,6 +172,7 @@ def test_an_acronym_typed_in_lower_case():
     question = QuestionNormaliser().run(data, "what did the ag rule")  # type: ignore[arg-type]
     assert question.present("ag", frozenset({"attorney", "general"}))
     assert not QuestionNormaliser().run(data, "what did it rule").equivalents  # type: ignore[arg-type]
+    assert QuestionNormaliser().run(data, "what did the ag rule").text == "what did the ag rule"  # never rewritten
 
 
 def test_typo_lookups_are_bounded_per_question(data):  # type: ignore[no-untyped-def]
@@ -207,9 +209,15 @@ class TestChatSpellings:
         assert QuestionNormaliser().run(None, "what happened").terms == ("happen",)
 
     @pytest.mark.parametrize(("text", "chat"), [("hi", True), ("thanks! 🙏", True), ("hey bot 👋", True), ("??", True),
-                                                ("hi, who led the talks?", False), ("talks", False), ("who is he?", False)])
+                                                ("hi there", True), ("great, thanks a lot!", True), ("thank u", True),
+                                                ("good morning", True), ("hi, who led the talks?", False), ("talks", False),
+                                                ("who is he?", False), ("Great Barrier Reef", False), ("cheers to whom?", False)])
     def test_chat_alone_has_nothing_to_look_up(self, text: str, chat: bool):
         assert only_chat(text) is chat
+
+    @pytest.mark.parametrize("typed", ["what did Wen Jiabao say", "when did Wat Arun reopen", "Mil Mi-17 crash", "mil-spec radios"])
+    def test_names_and_compounds_are_no_chat_spellings(self, typed: str):
+        assert QuestionNormaliser().run(None, typed).text == typed
 
     def test_capitals_are_left_alone(self):
         assert QuestionNormaliser().run(None, "what did UR say").text.startswith("what did UR")
