@@ -42,6 +42,7 @@ _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+(?:(?:and|of|th
 _CALENDAR = re.compile(rf"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|{_MONTHS})$", re.IGNORECASE)
 _CONNECTORS = frozenset({"and", "of", "the", "for", "de"})
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&.]*[A-Z]\b")
+_JOINED_INITIALS = re.compile(r"\b[a-z](?:[&.][a-z])+\b|\b[a-z]{1,3}&[a-z]{1,3}\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
 
 
@@ -281,7 +282,10 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     asked_words = frozenset(_WORD.findall(asked)) if wanted is AnswerType.PERSON else frozenset()
     # "Pacific Gas and Electric" is the "PG&E" the question names
     shouted = question.isupper()  # "WHO LED IT" names no acronym
-    acronyms = {re.sub(r"[&.]", "", a) for a in _ACRONYM.findall(question)} if wanted in (AnswerType.PERSON, AnswerType.ENTITY) and not shouted else set()
+    acronyms: set[str] = set()
+    if wanted in (AnswerType.PERSON, AnswerType.ENTITY):
+        typed = ([] if shouted else _ACRONYM.findall(question)) + _JOINED_INITIALS.findall(question)  # "PG&E", "pg&e"
+        acronyms = {re.sub(r"[&.]", "", a).upper() for a in typed}
     for match in pattern.finditer(sentence):
         found = match.group().lower()
         if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):

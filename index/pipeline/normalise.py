@@ -199,6 +199,7 @@ class QuestionNormaliser:
         text = self._spoken_numbers(self._chat_words(self._scaled_numbers(text, rewrites, scaled), rewrites), rewrites)
         tokens = list(_WORD.finditer(text))
         short_years = frozenset(m.group(1) or m.group(2) for m in _SHORT_YEAR.finditer(text))
+        dropped: list[str] = []  # terms of typos of question words ("wich")
         letters = [ch for ch in text if ch.isalpha()]
         shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
         pieces: list[str] = []
@@ -208,7 +209,7 @@ class QuestionNormaliser:
         for match in tokens:
             pieces.append(text[cursor : match.start()])
             word = match.group()
-            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years)
+            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years, dropped)
             pieces.append(replacement)
             cursor = match.end()
             # "Halloween-themed", a compound the articles never write, is present where they have its parts
@@ -224,7 +225,7 @@ class QuestionNormaliser:
                     equivalents.setdefault(t, []).append(tuple(terms(typed_form)))
         typed = tuple(dict.fromkeys(terms(text)))
         all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
-        light = _LIGHT_VERBS | _ASKING if _HOW_MANY_MUCH.search(text) else _LIGHT_VERBS
+        light = (_LIGHT_VERBS | _ASKING if _HOW_MANY_MUCH.search(normalised) else _LIGHT_VERBS) | frozenset(dropped)
         if any(t not in light for t in all_terms):
             typed = tuple(t for t in typed if t not in light)
             all_terms = tuple(t for t in all_terms if t not in light)
@@ -319,7 +320,9 @@ class QuestionNormaliser:
         shouting: bool,
         lookups: list[int],
         short_years: frozenset[str] = frozenset(),
+        dropped: list[str] | None = None,
     ) -> str:
+        dropped = [] if dropped is None else dropped
         lower = word.lower().replace("’", "'")
         own = terms(word)
         # Numbers: each form the article may use is an equivalent of the one typed.
@@ -380,6 +383,11 @@ class QuestionNormaliser:
             and lexicon.counts
             and lookups[0] > 0
         ):
+            asking = _question_word_typo(lower)  # "wheere was he found": the question word decides the answer type
+            if asking:
+                rewrites.append(f"{word} -> {asking}")
+                dropped.extend(own)  # no term of the question any more
+                return asking
             english = lower in english_words()
             if english and len(word) < 5:
                 return word
@@ -417,6 +425,17 @@ class QuestionNormaliser:
         if any(terms(c) == terms(word) for c in candidates):  # "reopen" where the articles say "reopens": present
             return None
         return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
+
+
+_QUESTION_WORDS = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how", "many", "much")
+
+
+def _question_word_typo(word: str) -> str | None:
+    """The question word `word` is one typo away from ("wheere", "wich", "waht"), if only one."""
+    from rapidfuzz.distance import OSA
+
+    close = [w for w in _QUESTION_WORDS if OSA.distance(word, w, score_cutoff=1) <= 1]
+    return close[0] if len(close) == 1 else None
 
 
 @lru_cache(maxsize=1)

@@ -68,6 +68,7 @@ def test_what_the_questions_acronym_stands_for_is_not_another_thing():
     question = "What model of helicopter, under contract to PG&E, crashed near Fairfield?"
     assert not has_type("A helicopter under contract to Pacific Gas and Electric crashed near Fairfield.", AnswerType.ENTITY, question)
     assert has_type("The Bell 206 came down near Fairfield.", AnswerType.ENTITY, question)
+    assert not has_type("A helicopter under contract to Pacific Gas and Electric crashed.", AnswerType.ENTITY, question.lower())
 
 
 def test_a_weekday_or_month_is_no_named_thing():

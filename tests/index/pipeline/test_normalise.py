@@ -167,6 +167,20 @@ def test_a_two_digit_year_is_the_year_the_articles_write():
     assert not QuestionNormaliser().run(data, "who ordered 94 jets").present("94", frozenset({"1994"}))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("typed", "read", "wanted"),
+    [
+        ("wheere was the chef found dead", "where was the chef found dead", "place"),
+        ("wich company owned the boat", "which company owned the boat", "person"),
+        ("hw mnay people died in the fire", "how many people died in the fire", "number"),
+    ],
+)
+def test_a_typo_in_the_question_word(data, typed: str, read: str, wanted: str):  # type: ignore[no-untyped-def]
+    question = QuestionNormaliser().run(data, typed)
+    assert (question.text, question.wanted.value) == (read, wanted)
+    assert not {"wheer", "wich", "mnay"} & set(question.terms)
+
+
 def test_an_acronym_typed_in_lower_case():
     data = _Data([Document("a", "AG rules", "The Attorney General (AG) ruled on Monday. The AG spoke to reporters.")])
     question = QuestionNormaliser().run(data, "what did the ag rule")  # type: ignore[arg-type]
