@@ -102,6 +102,7 @@ def main() -> None:
         "focus": [{"focus": f, "coverage": c} for f, c in itertools.product((0.0, 0.3, 0.6, 1.0), (0.3, 0.5, 0.8))],
         "type": [{"type": t} for t in (0.12, 0.2, 0.3, 0.45)],
         "noun": [{"noun": n} for n in (0.0, 0.1, 0.2, 0.3)],
+        "main": [{"main": m} for m in (0.0, 0.2, 0.4)],
         "chunk": [{"rank": r, "chunk": c} for r, c in itertools.product((0.0, 0.04, 0.1), (0.05, 0.2, 0.5))],
         "follow": [{"follow_continuation": f} for f in (False, True)],
         "margin": [{"margin": m, "max_sentences": s} for m, s in itertools.product((0.1, 0.2, 0.3, 0.4), (2, 3))],

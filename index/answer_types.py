@@ -73,6 +73,15 @@ _TYPE_PATTERNS = (
 _SUBORDINATE = re.compile(r"^(?:when|after|before|while|since|once|if|as|although|though)\b[^,?]{3,160},\s*(?=.*\b(?:who|whom|whose|what|where|which|when|how)\b)")
 
 
+def main_clause(question: str) -> str:
+    """What the question asks, without the clauses that only set it in context: "After Paris left
+    the ship in 2007, where was she sent?" -> "where was she sent?"; "The plane was built in 1977.
+    What model was it?" -> "What model was it?". The question itself when it has no such clause."""
+    last = re.split(r"(?<=[.!?])\s+(?=\S)", question.strip())[-1]
+    clause = _SUBORDINATE.match(last.lower())
+    return last[clause.end() :] if clause else last
+
+
 def question_type(question: str) -> AnswerType:
     """The answer type asked for: the first wh-phrase of the main clause decides ("what tv show
     was he on when he quit" asks for a show, not a date)."""

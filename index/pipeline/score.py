@@ -3,7 +3,9 @@
 Features: cosine to the question in context, weighted coverage of the question's terms by the
 sentence, by its window and title (context), by its window for the terms the title does not
 already explain (focus), the answer type, a name for the noun a "which X" question asks for
-("Madrid District Hospital" for "which hospital"), and its chunk's rank and fused score. Weights tuned on
+("Madrid District Hospital" for "which hospital"), coverage of the terms of what is asked when
+the question first sets it in context ("After Paris left the ship in 2007, where was she sent?"),
+and its chunk's rank and fused score. Weights tuned on
 the dev splits (bench/tune_selection.py, docs/BENCHMARKS.md).
 """
 
@@ -13,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from newsbot.index.answer_types import asked_noun, has_type, names_asked_noun
+from newsbot.index.answer_types import asked_noun, has_type, main_clause, names_asked_noun
+from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Candidate, Question, Scored
 from newsbot.index.store import IndexData
@@ -29,6 +32,7 @@ class ScoreWeights:
     rank: float = 0.04
     chunk: float = 0.05
     noun: float = 0.15
+    main: float = 0.2
     idf_prior_chunks: float = 300.0  # below about this many chunks, IDF is shrunk to its mean
 
     def __post_init__(self) -> None:
@@ -60,6 +64,10 @@ class SentenceScorer:
             idf = self.idf(data, question)
         total = sum(idf.values()) or 1.0
         noun = asked_noun(question.text) if w.noun else ""
+        # The terms of what is asked, when the question first sets it in context ("After Paris left
+        # the ship in 2007, where was she sent?": "sent")
+        main_terms = set(terms(main_clause(question.text))) if w.main else set()
+        main_idf = {t: v for t, v in idf.items() if t in main_terms} if main_terms and main_terms != set(terms(question.text)) else {}
         ids = np.fromiter((c.sentence_id for c in candidates), dtype=np.int64, count=len(candidates))
         cosines = data.vectors.sentence_cosines(ids, vector)
         scored: list[Scored] = []
@@ -68,6 +76,7 @@ class SentenceScorer:
             title = evidence.title_terms(data, candidate.document)
             focus_idf = {t: v for t, v in idf.items() if not question.present(t, title)} or idf
             cover = evidence.coverage(evidence.sentence_terms(candidate.text), idf, total, question)
+            main = evidence.coverage(evidence.sentence_terms(candidate.text), main_idf, sum(main_idf.values()), question) if main_idf else 0.0
             context = evidence.coverage(window | title, idf, total, question)
             focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()), question)
             typed = has_type(candidate.text, question.wanted, question.text)
@@ -81,6 +90,7 @@ class SentenceScorer:
                 - w.rank * candidate.rank
                 + w.chunk * candidate.chunk_score
                 + w.noun * float(named)
+                + w.main * main
             )
             scored.append(Scored(candidate, float(cosine), cover, context, focus, typed, score))
         # Stable on ties: candidates come in chunk order, as the selection always read them.

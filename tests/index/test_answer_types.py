@@ -6,6 +6,7 @@ from newsbot.index.answer_types import (
     counts_after_number,
     has_type,
     is_list_question,
+    main_clause,
     names_asked_noun,
     question_type,
 )
@@ -197,3 +198,15 @@ def test_which_x_asks_for_a_named_x_whatever_clause_follows():
     assert question_type("which of them won") is AnswerType.OTHER
     assert question_type("which year did it open") is AnswerType.DATE
     assert question_type("What films did she make?") is AnswerType.ENTITY
+
+
+@pytest.mark.parametrize(
+    ("question", "main"),
+    [
+        ("After Valeska Paris left the ship in 2007, where was she sent?", "where was she sent?"),
+        ("The prop plane was built in 1977. What model was it?", "What model was it?"),
+        ("Who attended the talks?", "Who attended the talks?"),
+    ],
+)
+def test_main_clause(question, main):
+    assert main_clause(question) == main
