@@ -42,6 +42,7 @@ _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+(?:(?:and|of|th
 _CALENDAR = re.compile(rf"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|{_MONTHS})$", re.IGNORECASE)
 _CONNECTORS = frozenset({"and", "of", "the", "for", "de"})
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&.]*[A-Z]\b")
+_NOT_INITIALS = frozenset({"AM", "PM", "EG", "IE", "AKA", "ETC", "VS"})  # "9 a.m.", "e.g."
 _JOINED_INITIALS = re.compile(r"\b[a-z](?:[&.][a-z])+\b|\b[a-z]{1,3}&[a-z]{1,3}\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|across|outside|inside)\s+(?:the\s+)?[A-Z][\w'’\-]+")
 
@@ -73,11 +74,19 @@ _TYPE_PATTERNS = (
 _SUBORDINATE = re.compile(r"^(?:when|after|before|while|since|once|if|as|although|though)\b[^,?]{3,160},\s*(?=.*\b(?:who|whom|whose|what|where|which|when|how)\b)")
 
 
+_SENTENCE_END = re.compile(r"(?:(?<=[a-z]{3}[.!?])|(?<=\d[.!?]))\s+(?=[A-Z\d\"“])")
+_WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b")
+
+
 def main_clause(question: str) -> str:
     """What the question asks, without the clauses that only set it in context: "After Paris left
     the ship in 2007, where was she sent?" -> "where was she sent?"; "The plane was built in 1977.
     What model was it?" -> "What model was it?". The question itself when it has no such clause."""
-    last = re.split(r"(?<=[.!?])\s+(?=\S)", question.strip())[-1]
+    # A sentence ends after a word of three letters or more, or a number ("in 1977. What"), before
+    # a capital: not "Mr. Obama", "U.S. Army", "9 a.m. Monday", "Apple Inc. announced".
+    parts = _SENTENCE_END.split(question.strip())
+    asking = [p for p in parts if p.rstrip().endswith("?") or _WH.search(p.lower())]
+    last = asking[-1] if asking else question.strip()
     clause = _SUBORDINATE.match(last.lower())
     return last[clause.end() :] if clause else last
 
@@ -293,8 +302,8 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
     shouted = question.isupper()  # "WHO LED IT" names no acronym
     acronyms: set[str] = set()
     if wanted in (AnswerType.PERSON, AnswerType.ENTITY):
-        typed = ([] if shouted else _ACRONYM.findall(question)) + _JOINED_INITIALS.findall(question)  # "PG&E", "pg&e"
-        acronyms = {re.sub(r"[&.]", "", a).upper() for a in typed}
+        typed = [] if shouted else _ACRONYM.findall(question) + _JOINED_INITIALS.findall(question)  # "PG&E", "pg&e"
+        acronyms = {re.sub(r"[&.]", "", a).upper() for a in typed} - _NOT_INITIALS
     for match in pattern.finditer(sentence):
         found = match.group().lower()
         if wanted is AnswerType.NUMBER and _YEAR.match(found.strip(" .,;")):

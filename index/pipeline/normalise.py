@@ -206,10 +206,12 @@ class QuestionNormaliser:
         extra: list[str] = []
         lookups = [self.params.max_typo_lookups]  # left for this question (the normaliser is shared by threads)
         cursor = 0
+        previous = ""
         for match in tokens:
             pieces.append(text[cursor : match.start()])
             word = match.group()
-            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years, dropped)
+            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years, dropped, previous)
+            previous = replacement.split()[-1].lower() if replacement.split() else ""
             pieces.append(replacement)
             cursor = match.end()
             # "Halloween-themed", a compound the articles never write, is present where they have its parts
@@ -321,7 +323,9 @@ class QuestionNormaliser:
         lookups: list[int],
         short_years: frozenset[str] = frozenset(),
         dropped: list[str] | None = None,
+        previous: str = "",
     ) -> str:
+        """`word` as the articles may write it; `previous`: the word before it ("" first)."""
         dropped = [] if dropped is None else dropped
         lower = word.lower().replace("’", "'")
         own = terms(word)
@@ -383,7 +387,8 @@ class QuestionNormaliser:
             and lexicon.counts
             and lookups[0] > 0
         ):
-            asking = _question_word_typo(lower)  # "wheere was he found": the question word decides the answer type
+            # "wheere was he found", "in wich year", "hw mnay": the question word decides the answer type
+            asking = _question_word_typo(lower, previous) if lexicon.counts.get(lower, 0) == 0 else None
             if asking:
                 rewrites.append(f"{word} -> {asking}")
                 dropped.extend(own)  # no term of the question any more
@@ -427,14 +432,22 @@ class QuestionNormaliser:
         return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
 
 
-_QUESTION_WORDS = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how", "many", "much")
+_WH_WORDS = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how")
+_COUNTING = ("many", "much")
+_QUESTION_WORDS = (*_WH_WORDS, *_COUNTING)
+_BEFORE_WH = frozenset({"", "in", "at", "from", "to", "of", "by", "for", "on", "with", "and", "but", "so"})
 
 
-def _question_word_typo(word: str) -> str | None:
-    """The question word `word` is one typo away from ("wheere", "wich", "waht"), if only one."""
+def _question_word_typo(word: str, previous: str) -> str | None:
+    """The question word `word` is one typo away from ("wheere", "wich", "waht"), if only one, where
+    a question word stands: first, after a preposition, or "many"/"much" after "how". Never an
+    English word ("show", "whole", "wheat") or a question word itself."""
     from rapidfuzz.distance import OSA
 
-    close = [w for w in _QUESTION_WORDS if OSA.distance(word, w, score_cutoff=1) <= 1]
+    if word in _QUESTION_WORDS or word in english_words():
+        return None
+    allowed = _COUNTING if previous == "how" else _WH_WORDS if previous in _BEFORE_WH else ()
+    close = [w for w in allowed if OSA.distance(word, w, score_cutoff=1) <= 1]
     return close[0] if len(close) == 1 else None
 
 

@@ -70,6 +70,7 @@ def test_what_the_questions_acronym_stands_for_is_not_another_thing():
     assert not has_type("A helicopter under contract to Pacific Gas and Electric crashed near Fairfield.", AnswerType.ENTITY, question)
     assert has_type("The Bell 206 came down near Fairfield.", AnswerType.ENTITY, question)
     assert not has_type("A helicopter under contract to Pacific Gas and Electric crashed.", AnswerType.ENTITY, question.lower())
+    assert has_type("It was hosted by Andrew Marr today.", AnswerType.PERSON, "who spoke at 9 a.m. on Monday?")  # no initials
 
 
 def test_a_weekday_or_month_is_no_named_thing():
@@ -206,6 +207,10 @@ def test_which_x_asks_for_a_named_x_whatever_clause_follows():
         ("After Valeska Paris left the ship in 2007, where was she sent?", "where was she sent?"),
         ("The prop plane was built in 1977. What model was it?", "What model was it?"),
         ("Who attended the talks?", "Who attended the talks?"),
+        ("When did Mr. Obama visit St. Louis?", "When did Mr. Obama visit St. Louis?"),
+        ("What did the U.S. Army do at 9 a.m. Monday?", "What did the U.S. Army do at 9 a.m. Monday?"),
+        ("When did Apple Inc. announce it?", "When did Apple Inc. announce it?"),
+        ("Who founded Yahoo! in 1994?", "Who founded Yahoo! in 1994?"),
     ],
 )
 def test_main_clause(question, main):

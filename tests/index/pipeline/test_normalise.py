@@ -181,6 +181,16 @@ def test_a_typo_in_the_question_word(data, typed: str, read: str, wanted: str): 
     assert not {"wheer", "wich", "mnay"} & set(question.terms)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["What show was Mary on?", "what did the whole crew eat?", "how much wheat does the farm grow?",
+     "who sold the farm on a whim?", "what did John Howe say", "Manny Pacquiao fight", "whose farm was sold?"],
+)
+def test_words_near_a_question_word_are_left_alone(typed: str):
+    data = _Data([Document("a", "Farm", "The farm grew wheat. The boat was sold. Many people came.")])
+    assert QuestionNormaliser().run(data, typed).text == typed  # type: ignore[arg-type]
+
+
 def test_an_acronym_typed_in_lower_case():
     data = _Data([Document("a", "AG rules", "The Attorney General (AG) ruled on Monday. The AG spoke to reporters.")])
     question = QuestionNormaliser().run(data, "what did the ag rule")  # type: ignore[arg-type]
