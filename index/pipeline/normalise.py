@@ -71,6 +71,9 @@ CHAT_WORDS = {
 # Verbs that only say an event took place ("when did the talks happen", "where did it occur"): the
 # articles state the event, rarely that it happened, so these never count as terms the answer lacks.
 _LIGHT_VERBS = frozenset(terms("happen happens happened happening occur occurs occurred occurring"))
+# "where did the talks take place" asks what "where did the talks happen" asks
+_TAKE_PLACE = re.compile(r"\b(take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
+_HAPPEN = {"take": "happen", "takes": "happens", "took": "happened", "taken": "happened", "taking": "happening"}
 # "How many", "how much": the asking, not what is asked about.
 _ASKING = frozenset(terms("many much"))
 _HOW_MANY_MUCH = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
@@ -310,7 +313,11 @@ class QuestionNormaliser:
             rewrites.append(f"{word} -> {full}")
             return full
 
-        return _CHAT_WORD.sub(spelled, text)
+        text = _CHAT_WORD.sub(spelled, text)
+        if _TAKE_PLACE.search(text):
+            rewrites.append("take place -> happen")
+            text = _TAKE_PLACE.sub(lambda m: _HAPPEN[m.group(1).lower()], text)
+        return text
 
     def _rewrite(
         self,

@@ -224,6 +224,10 @@ class TestChatSpellings:
         question = QuestionNormaliser().run(None, "when did the talks happen")
         assert question.terms == ("talk",) and question.typed_terms == ("talk",)
         assert QuestionNormaliser().run(None, "where did the crash occur?").terms == ("crash",)
+        question = QuestionNormaliser().run(None, "where did the talks take place")
+        assert question.terms == ("talk",) and question.text == "where did the talks happen"
+        assert QuestionNormaliser().run(None, "where did the talks take place").terms == ("talk",)
+        assert "place" in QuestionNormaliser().run(None, "which place did she take").terms
 
     def test_how_many_asks_and_is_not_a_term(self):
         assert QuestionNormaliser().run(None, "how many ppl died").terms == ("peopl", "die")
