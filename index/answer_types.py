@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 from newsbot.index.lexical import terms
 
@@ -219,8 +220,11 @@ def counted_thing(question: str) -> str:
 
 # "How many people": "a crew of three", "killed 6,000" count people without the word.
 ANY_COUNT = frozenset(terms("people persons person individuals times"))
+# "How many", "how much": the asking, not what is asked about.
+ASKING = frozenset(terms("many much"))
 
 
+@lru_cache(maxsize=4096)  # asked of every candidate sentence of a question
 def counted_head(question: str) -> str:
     """The term a "how many" question counts ("how many pre-orders" -> "pre-ord"), or "" when it
     counts nothing named or anything at all ("how many people")."""
@@ -315,9 +319,10 @@ def has_type(sentence: str, wanted: AnswerType, question: str) -> bool:
                 continue
         # "Chrysler Chief Executive Robert Nardelli" is the person "who replaced Robert Nardelli" names;
         # "Raul Castro" is not the "Fidel Castro" of "who succeeded Fidel Castro"
-        parts = [re.sub(r"['’]s?$", "", w) for w in found.split()]
-        if asked_words and parts[-1] in asked_words and (len(parts) < 2 or parts[-2] in asked_words):
-            continue
+        if asked_words:
+            parts = [re.sub(r"['’]s?$", "", w) for w in found.split()]
+            if parts[-1] in asked_words and (len(parts) < 2 or parts[-2] in asked_words):
+                continue
         if found not in asked and not all(part in asked for part in found.split()):
             return True
     return False

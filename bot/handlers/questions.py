@@ -8,7 +8,6 @@ they don't answer it, from all the articles, as any other question.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 
 from newsbot.bot.conversation import Context
@@ -18,7 +17,7 @@ from newsbot.bot.questionlog import QuestionLog
 from newsbot.bot.services import Services, services
 from newsbot.bot.telegram_html import escape, render_answer
 from newsbot.index.followup import Thread, leans_on_context, resolve
-from newsbot.index.pipeline.normalise import only_chat
+from newsbot.index.pipeline.normalise import THANKS, only_chat
 from newsbot.index.types import Answer
 from telegram import (
     InlineKeyboardButton,
@@ -33,7 +32,6 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 NO_WORDS = "Please ask your question in words, for example: <code>Who attended the talks?</code>"
 NO_QUESTION = "Hi! Ask me a question about the articles, for example: <code>Who attended the talks?</code>"
 THANKED = "You're welcome! Ask me anything else about the articles."
-_THANKS = re.compile(r"\b(?:thx|thanks|thank\s+(?:you|u)|ty|cheers)\b", re.IGNORECASE)
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -126,7 +124,7 @@ async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message:
         return
     if only_chat(question):  # "hi", "thanks!", "hey bot": no question to look up
         entry.outcome = "no_question"
-        await reply(message, THANKED if _THANKS.search(question) else NO_QUESTION)
+        await reply(message, THANKED if THANKS.search(question) else NO_QUESTION)
         return
     if user_id is not None:
         wait = shared.cooldown.wait_left(user_id)

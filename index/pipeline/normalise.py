@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from newsbot.index.answer_types import is_list_question, question_type
+from newsbot.index.answer_types import ASKING, is_list_question, question_type
 from newsbot.index.lexical import STOPWORDS, terms
 from newsbot.index.lexicon import Lexicon
 from newsbot.index.pipeline.question import shown_words
@@ -74,8 +74,6 @@ _LIGHT_VERBS = frozenset(terms("happen happens happened happening occur occurs o
 # "where did the talks take place" asks what "where did the talks happen" asks
 _TAKE_PLACE = re.compile(r"\b(take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
 _HAPPEN = {"take": "happen", "takes": "happens", "took": "happened", "taken": "happened", "taking": "happening"}
-# "How many", "how much": the asking, not what is asked about.
-_ASKING = frozenset(terms("many much"))
 _HOW_MANY_MUCH = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 
 _QUESTION_OPENERS = frozenset({"what", "when", "where", "who", "why", "how", "is", "are", "did", "does", "do"})
@@ -113,11 +111,14 @@ def _without_noise(text: str) -> tuple[str, str]:
     return text, _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", text))
 
 
+_THANKS_WORDS = r"(?:thanks|thx|ty|cheers|thank\s+(?:you|u))"
+# Thanks anywhere in a message ("thanks! 🙏", "thx lol"): the bot says you're welcome to chat alone that has it.
+THANKS = re.compile(rf"\b{_THANKS_WORDS}\b", re.IGNORECASE)
 # A whole message that only greets or thanks: "hi there", "good morning", "great, thanks a lot!"
 _GREETING_OR_THANKS = re.compile(
     r"^(?:(?:hi+|hey+|hello|yo|good\s+(?:morning|afternoon|evening|day))(?:\s+(?:there|all|everyone|bot|newsbot))?"
     r"|(?:(?:great|awesome|cool|nice|perfect|ok(?:ay)?|got\s+it|many)\W*)*"
-    r"(?:thanks|thx|ty|cheers|thank\s+(?:you|u))(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|bot|newsbot))?)\W*$",
+    rf"{_THANKS_WORDS}(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|bot|newsbot))?)\W*$",
     re.IGNORECASE,
 )
 
@@ -230,7 +231,7 @@ class QuestionNormaliser:
                     equivalents.setdefault(t, []).append(tuple(terms(typed_form)))
         typed = tuple(dict.fromkeys(terms(text)))
         all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
-        light = (_LIGHT_VERBS | _ASKING if _HOW_MANY_MUCH.search(normalised) else _LIGHT_VERBS) | frozenset(dropped)
+        light = (_LIGHT_VERBS | ASKING if _HOW_MANY_MUCH.search(normalised) else _LIGHT_VERBS) | frozenset(dropped)
         if any(t not in light for t in all_terms):
             typed = tuple(t for t in typed if t not in light)
             all_terms = tuple(t for t in all_terms if t not in light)

@@ -75,8 +75,9 @@ class SentenceScorer:
             window = evidence.window_terms(data, candidate.sentence_id)
             title = evidence.title_terms(data, candidate.document)
             focus_idf = {t: v for t, v in idf.items() if not question.present(t, title)} or idf
-            cover = evidence.coverage(evidence.sentence_terms(candidate.text), idf, total, question)
-            main = evidence.coverage(evidence.sentence_terms(candidate.text), main_idf, sum(main_idf.values()), question) if main_idf else 0.0
+            own = evidence.sentence_terms(candidate.text)
+            cover = evidence.coverage(own, idf, total, question)
+            main = evidence.coverage(own, main_idf, sum(main_idf.values()), question) if main_idf else 0.0
             context = evidence.coverage(window | title, idf, total, question)
             focus = evidence.coverage(window, focus_idf, sum(focus_idf.values()), question)
             typed = has_type(candidate.text, question.wanted, question.text)
