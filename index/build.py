@@ -23,6 +23,9 @@ from newsbot.index.types import Document
 from newsbot.index.vector_index import FAISS_KINDS, make_faiss
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
+# Within a long article, progress is reported at most this often: a report is where a build stops
+# (SIGTERM), and splitting one article may take the whole sentence budget (5 s).
+CHECKPOINT_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,10 @@ def build_index(
         for doc_index, document in enumerate(documents):
             report("splitting sentences", doc_index + 1, len(documents))
             base = len(sentence_rows)
-            sentences = split_sentences(document.text)
+            sentences = split_sentences(
+                document.text,
+                checkpoint=_every(CHECKPOINT_S, report, "splitting sentences", doc_index + 1, len(documents)),
+            )
             sentence_rows.extend((doc_index, s.start, s.end) for s in sentences)
             for first, last in chunk_sentences(sentences, spec):
                 chunk_rows.append((doc_index, base + first, base + last))
@@ -215,6 +221,22 @@ def build_index(
         path=str(path),
         seconds=time.perf_counter() - started,
     )
+
+
+def _every(seconds: float, report: Progress, stage: str, done: int, total: int) -> Callable[[], None]:
+    """A checkpoint that repeats `report(stage, done, total)` at most every `seconds`."""
+    import time
+
+    last = time.monotonic()
+
+    def checkpoint() -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= seconds:
+            last = now
+            report(stage, done, total)
+
+    return checkpoint
 
 
 def passage(documents: Sequence[Document], sentences: np.ndarray, chunk_row: np.ndarray) -> tuple[str, list[tuple[int, int]]]:

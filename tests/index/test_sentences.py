@@ -1,3 +1,4 @@
+import pytest
 from newsbot.index.sentences import split_sentences
 
 
@@ -63,3 +64,58 @@ class TestHostileLengths:
         sentences = split_sentences(text)
         assert len(sentences) >= 100
         assert all(len(s.text) <= 2000 and s.text.startswith("word") and s.text.endswith("word") for s in sentences)
+
+
+class TestEveryPieceIsBounded:
+    """Issue 20: one piece that no safe point cuts went to pysbd whole (40 s for 300 KB after an
+    unclosed quotation mark, 36 s for abbreviations alone)."""
+
+    UNCLOSED_QUOTE = '"' + " ".join(
+        f"The council of town {i} met on Monday and approved a new budget for roads." for i in range(4000)
+    )
+    ABBREVIATIONS = "Mr. Dr. U.S. " * 8000
+
+    @pytest.fixture
+    def pysbd_inputs(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+        """The length of each text pysbd is given."""
+        from newsbot.index import sentences
+
+        lengths: list[int] = []
+        real = sentences._pysbd_spans
+
+        def recording(body: str) -> list[tuple[int, int]]:
+            lengths.append(len(body))
+            return real(body)
+
+        monkeypatch.setattr(sentences, "_pysbd_spans", recording)
+        return lengths
+
+    @pytest.mark.parametrize("name", ["UNCLOSED_QUOTE", "ABBREVIATIONS"])
+    def test_pysbd_never_gets_more_than_a_few_thousand_characters(self, name: str, pysbd_inputs: list[int]):
+        text = getattr(self, name)
+        sentences = split_sentences(text, budget_s=None)
+        assert pysbd_inputs and max(pysbd_inputs) <= 3000
+        assert all(text[s.start : s.end] == s.text and len(s.text) <= 2000 for s in sentences)
+
+    def test_an_unclosed_quotation_still_splits_at_sentence_ends(self):
+        sentences = split_sentences(self.UNCLOSED_QUOTE)
+        assert len(sentences) == 4000
+        assert sentences[1].text == "The council of town 1 met on Monday and approved a new budget for roads."
+
+    @pytest.mark.parametrize("name", ["UNCLOSED_QUOTE", "ABBREVIATIONS"])
+    def test_the_inputs_of_the_issue_split_in_seconds(self, name: str):
+        import time
+
+        started = time.perf_counter()
+        split_sentences(getattr(self, name))
+        assert time.perf_counter() - started < 20  # about 1.2 s each on a quiet core (40 s and 36 s before)
+
+    def test_the_checkpoint_is_called_within_a_long_paragraph(self):
+        calls = 0
+
+        def checkpoint() -> None:
+            nonlocal calls
+            calls += 1
+
+        split_sentences(self.ABBREVIATIONS, checkpoint=checkpoint)
+        assert calls >= len(self.ABBREVIATIONS) // 3000
