@@ -7,6 +7,14 @@ followed, their ETag and Last-Modified for conditional requests, the items alrea
 (guid -> date: an item whose guid and date are unchanged is not fetched again), and each
 feed's last fetch, error and backoff. A feed that fails keeps its articles: a file is only
 ever rewritten with its old articles plus the new ones.
+
+A feed with more new items than one update fetches (`UpdatePolicy.max_items`), or with items
+that failed and are tried again, keeps them in a `.pending.json` file beside its articles; its
+ETag and Last-Modified are kept all the same, so the next update gets a 304 for an unchanged
+feed and fetches the items left over without downloading and parsing the feed again.
+
+Parsing a feed (a 5 MB one takes seconds) and extracting articles run in threads: the event
+loop, which answers chats in the bot, never waits on them.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,13 +41,16 @@ from newsbot.index.fetch import Fetcher, FetchError, FetchPolicy, Page
 log = logging.getLogger(__name__)
 
 STATE_FILE = "feeds.json"
+PENDING_SUFFIX = ".pending.json"  # a feed's items left for later (not a corpus suffix: never indexed)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
 
 
 def is_url(value: str) -> bool:
-    """True for an http(s) URL (what `newsbot index` fetches instead of reading a path)."""
-    return urlsplit(value).scheme in ("http", "https")
+    """True for what is meant as an http(s) URL (what `newsbot index` fetches instead of reading a
+    path), well-formed or not: `newsbot.index.fetch.url_problem` says what is wrong with it."""
+    scheme, colon, _ = value.partition(":")
+    return bool(colon) and scheme.lower() in ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -134,14 +145,13 @@ class FeedStore:
 
     def save(self) -> None:
         """Write feeds.json atomically."""
-        _write_atomically(self.directory / STATE_FILE, self._dumps())
+        _write_atomically(self.directory / STATE_FILE, _dumps(list(self.states.values())))
 
     async def save_async(self) -> None:
-        """`save` from the event loop: the states are read there, the file written in a thread."""
-        await asyncio.to_thread(_write_atomically, self.directory / STATE_FILE, self._dumps())
-
-    def _dumps(self) -> str:
-        return json.dumps({"feeds": [asdict(s) for s in self.states.values()]}, ensure_ascii=False, indent=1)
+        """`save` from the event loop: the states are copied there (the loop changes them), turned
+        into JSON and written in a thread (thousands of items take a while to dump)."""
+        snapshot = [replace(s, items=dict(s.items), item_failures=dict(s.item_failures)) for s in self.states.values()]
+        await asyncio.to_thread(lambda: _write_atomically(self.directory / STATE_FILE, _dumps(snapshot)))
 
     def followed(self) -> list[FeedState]:
         return [s for s in self.states.values() if not s.removed]
@@ -171,8 +181,33 @@ class FeedStore:
             self.states.setdefault(url, FeedState(url))
 
     def articles_path(self, url: str) -> Path:
-        host = re.sub(r"[^a-z0-9.-]", "_", (urlsplit(url).hostname or "feed").lower())[:60]
+        try:
+            host = urlsplit(url).hostname or "feed"
+        except ValueError:  # a malformed URL kept by an older version: named by its hash alone
+            host = "feed"
+        host = re.sub(r"[^a-z0-9.-]", "_", host.lower())[:60]
         return self.directory / f"{host}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.jsonl"
+
+    def pending_path(self, url: str) -> Path:
+        return self.articles_path(url).with_suffix(PENDING_SUFFIX)
+
+    def read_pending(self, url: str) -> list[FeedEntry]:
+        """The items of `url` left for a later update (none when the file is missing or damaged)."""
+        try:
+            raw = json.loads(self.pending_path(url).read_text(encoding="utf-8"))
+            return [FeedEntry(**item) for item in raw]
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, TypeError) as error:
+            log.warning("cannot read the items left over of %s (%s); they come with the feed's next change", url, error)
+            return []
+
+    def write_pending(self, url: str, entries: Sequence[FeedEntry]) -> None:
+        path = self.pending_path(url)
+        if entries:
+            _write_atomically(path, json.dumps([asdict(e) for e in entries], ensure_ascii=False))
+        else:
+            path.unlink(missing_ok=True)
 
     def read_articles(self, url: str) -> dict[str, dict[str, str]]:
         path = self.articles_path(url)
@@ -238,8 +273,14 @@ class FeedUpdater:
     async def _update(self, state: FeedState) -> UpdateResult:
         page = await self.fetcher.get(state.url, state.etag, state.last_modified)
         if page.not_modified:
-            return UpdateResult(state.url, not_modified=True)
-        feed = parse_feed(page) if not _is_html(page) else None
+            left = await asyncio.to_thread(self.store.read_pending, state.url) if state.kind == "feed" else []
+            if not left:
+                return UpdateResult(state.url, not_modified=True)
+            feed: ParsedFeed | None = ParsedFeed(state.title, tuple(left))  # the feed is unchanged: its items left over
+            validators = (page.etag or state.etag, page.last_modified or state.last_modified)
+        else:
+            feed = await asyncio.to_thread(parse_feed, page) if not _is_html(page) else None
+            validators = (page.etag, page.last_modified)
         articles = await asyncio.to_thread(self.store.read_articles, state.url)
         if feed is None:
             if not _is_html(page):
@@ -255,10 +296,11 @@ class FeedUpdater:
         if new:
             await asyncio.to_thread(self.store.write_articles, state.url, articles)
         state.articles = len(articles)
-        # Remembered only now, and only when no item is left for later (one that failed, or beyond
-        # max_items): a 304 would hide those until the feed changed.
-        left = feed is not None and any(state.items.get(e.guid) != e.stamp for e in feed.entries)
-        state.etag, state.last_modified = ("", "") if left else (page.etag, page.last_modified)
+        if feed is not None:  # items beyond max_items, and failed ones to try again, wait on disk
+            left = [e for e in feed.entries if state.items.get(e.guid) != e.stamp]
+            await asyncio.to_thread(self.store.write_pending, state.url, left)
+        # Remembered only now that the items left over are on disk: a 304 no longer hides them.
+        state.etag, state.last_modified = validators
         error = _items_error(errors, len(feed.entries) if feed else 1)
         return UpdateResult(state.url, new_articles=new, error=error)
 
@@ -368,6 +410,10 @@ def _items_error(errors: list[str], total: int) -> str:
         return ""
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{len(errors)} of {total} items failed: {errors[0]}"[:300] + more
+
+
+def _dumps(states: Sequence[FeedState]) -> str:
+    return json.dumps({"feeds": [asdict(s) for s in states]}, ensure_ascii=False, indent=1)
 
 
 def _write_atomically(path: Path, text: str) -> None:

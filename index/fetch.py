@@ -27,10 +27,47 @@ import httpx
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; news question answering bot)"
 ROBOTS_TTL_SECONDS = 3600.0  # robots.txt is read again after an hour
+MAX_URL_CHARS = 2048  # longer URLs are refused: browsers and servers commonly stop near 2,000
+SHORT_URL_CHARS = 100  # how much of a URL a message shows
 
 
 class FetchError(Exception):
     """A request that did not give a usable page; the message names the cause."""
+
+
+def url_problem(url: str) -> str:
+    """What keeps `url` from being fetched, in a few words; "" for a well-formed http(s) URL.
+
+    Checked before anything is parsed further, so that a malformed URL ('http://[::1', a port of
+    99999, a host name label over 63 characters) is one line naming it, never a traceback."""
+    if len(url) > MAX_URL_CHARS:
+        return f"longer than {MAX_URL_CHARS} characters"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "it holds spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (the property checks the port)
+    except ValueError as error:
+        return f"malformed: {error}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"only http and https URLs are fetched, not {parts.scheme or 'a bare path'}"
+    host = parts.hostname
+    if not host:
+        return "no host in it"
+    if ":" not in host:  # an IPv6 literal has no labels to check
+        try:
+            host.encode("idna")  # what the resolver does with it: labels of 1 to 63 characters
+        except UnicodeError:
+            return "the host name is not valid (empty labels, or one over 63 characters)"
+    return ""
+
+
+def shorten_url(url: str, limit: int = SHORT_URL_CHARS) -> str:
+    """`url` as a message shows it: at most `limit` characters, cut in the middle."""
+    if len(url) <= limit:
+        return url
+    keep = limit - 1
+    return url[: keep - keep // 3] + "…" + url[len(url) - keep // 3 :]
 
 
 @dataclass(frozen=True)
@@ -109,7 +146,7 @@ class Fetcher:
             page, location = await self._one(current, conditional)
             if location is None:
                 return page
-            current = urljoin(current, location)
+            current = _join(current, location)
         raise FetchError(f"too many redirects (more than {self.policy.max_redirects}; a redirect loop?)")
 
     async def _one(self, url: str, headers: dict[str, str]) -> tuple[Page, str | None]:
@@ -162,12 +199,12 @@ class Fetcher:
         return f"page too large (over {self.policy.max_bytes / 2**20:g} MiB)"
 
     async def _check_url(self, url: str) -> None:
+        problem = url_problem(url)
+        if problem:
+            raise FetchError(f"{problem}: {shorten_url(url)}")
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"only http and https URLs are fetched, not {parts.scheme or 'a bare path'}: {url[:100]}")
         host = parts.hostname
-        if not host:
-            raise FetchError(f"no host in {url[:100]}")
+        assert host is not None  # url_problem checked it
         if self.policy.allow_private:
             return
         try:
@@ -176,7 +213,9 @@ class Fetcher:
             try:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
             except OSError as error:
-                raise FetchError(f"cannot resolve {host} ({error.strerror or error})") from None
+                raise FetchError(f"cannot resolve {shorten_url(host)} ({error.strerror or error})") from None
+            except UnicodeError:  # the resolver's IDNA encoding refused the name
+                raise FetchError(f"the host name is not valid: {shorten_url(host)}") from None
             addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
         for address in addresses:
             if not is_public(address):
@@ -202,7 +241,7 @@ class Fetcher:
         try:
             page, location = await self._one(origin + "/robots.txt", {})
             if location is not None:  # a redirect of robots.txt: followed once, within the same checks
-                target = urljoin(origin + "/robots.txt", location)
+                target = _join(origin + "/robots.txt", location)
                 await self._check_url(target)
                 page, location = await self._one(target, {})
         except FetchError as error:
@@ -217,8 +256,17 @@ class Fetcher:
         if location is not None:
             parser.parse([])
             return parser
-        parser.parse(page.body.decode("utf-8", errors="replace").splitlines())
+        # Up to max_bytes of rules: parsed off the event loop, which answers chats meanwhile.
+        await asyncio.to_thread(parser.parse, page.body.decode("utf-8", errors="replace").splitlines())
         return parser
+
+
+def _join(base: str, location: str) -> str:
+    """The target of a redirect; a malformed Location is a FetchError, not a traceback."""
+    try:
+        return urljoin(base, location)
+    except ValueError:
+        raise FetchError(f"redirect to a malformed URL: {shorten_url(location)}") from None
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

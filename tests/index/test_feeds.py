@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from feed_server import FeedServer, article_html, atom, rss
+from newsbot.index import feeds
 from newsbot.index.feeds import FeedStore, FeedUpdater, UpdatePolicy, fetch_into, is_url
 from newsbot.index.fetch import Fetcher, FetchPolicy
 
@@ -196,9 +199,9 @@ class TestFailures:
         [result] = await update(store, url)
         assert result.new_articles == 2 and "2 of 4 items failed" in result.error and "not an HTML page" in result.error
         assert not store.states[url].failing  # the feed itself is fine
-        await update(store, url)  # failed items are tried again: the feed is read in full, not conditionally
+        await update(store, url)  # failed items are tried again, though the feed answers 304 (issue 20)
         assert server.hits("/doc.pdf") == 2 and server.hits("/a1.html") == 1
-        assert "if-none-match" not in [r for r in server.requests if r.path == "/feed.xml"][-1].headers
+        assert [r for r in server.requests if r.path == "/feed.xml"][-1].headers.get("if-none-match") == '"v1"'
         await update(store, url)
         await update(store, url)  # given up after three attempts
         assert server.hits("/doc.pdf") == 3
@@ -212,6 +215,102 @@ class TestFailures:
         [result] = await update(store, url, now=NOW + 900)
         assert "HTTP 500" in result.error
         assert len(articles(store, url)) == 2
+
+
+class TestLeftOverItems:
+    """Issue 20: a feed with items left over was stored without its ETag, so every poll downloaded
+    and parsed it again (seconds for a 5 MB feed)."""
+
+    @pytest.fixture
+    def parses(self, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        """The thread each feed was parsed on."""
+        threads: list[str] = []
+        real = feeds.parse_feed
+
+        def recording(page):  # type: ignore[no-untyped-def]
+            threads.append(threading.current_thread().name)
+            return real(page)
+
+        monkeypatch.setattr(feeds, "parse_feed", recording)
+        return threads
+
+    async def test_validators_are_kept_and_the_items_left_come_without_a_new_download(
+        self, server: FeedServer, tmp_path: Path, parses: list[str]
+    ):
+        server.route("/feed.xml", rss("Gazette", add_pages(server, 5)), "application/rss+xml", etag='"v1"')
+        store = FeedStore(tmp_path)
+        url = server.url("/feed.xml")
+        async with Fetcher(FAST) as fetcher:
+            updater = FeedUpdater(store, fetcher, UpdatePolicy(max_items=2))
+            first = await updater.update(url, now=NOW)
+            assert store.states[url].etag == '"v1"' and len(store.read_pending(url)) == 3
+            counts = [first.new_articles] + [(await updater.update(url, now=NOW)).new_articles for _ in range(3)]
+        assert counts == [2, 2, 1, 0]
+        assert len(parses) == 1  # downloaded and parsed once; then 304s
+        asked = [r for r in server.requests if r.path == "/feed.xml"]
+        assert len(asked) == 4 and all(r.headers.get("if-none-match") == '"v1"' for r in asked[1:])
+        assert len(articles(store, url)) == 5 and not store.pending_path(url).exists()
+        await store.save_async()
+        assert FeedStore(tmp_path).states[url].etag == '"v1"'
+
+    async def test_a_changed_feed_replaces_the_items_left(self, server: FeedServer, tmp_path: Path, parses: list[str]):
+        server.route("/feed.xml", rss("Gazette", add_pages(server, 4)), "application/rss+xml", etag='"v1"')
+        store = FeedStore(tmp_path)
+        url = server.url("/feed.xml")
+        async with Fetcher(FAST) as fetcher:
+            updater = FeedUpdater(store, fetcher, UpdatePolicy(max_items=2))
+            await updater.update(url, now=NOW)
+            server.route("/feed.xml", rss("Gazette", add_pages(server, 1)), "application/rss+xml", etag='"v2"')
+            second = await updater.update(url, now=NOW)  # the items left over are no longer in the feed
+        assert second.new_articles == 0 and not store.pending_path(url).exists()
+        assert store.states[url].etag == '"v2"' and len(parses) == 2
+
+    async def test_the_feed_is_parsed_off_the_event_loop(self, server: FeedServer, tmp_path: Path, parses: list[str]):
+        server.route("/feed.xml", rss("Gazette", add_pages(server, 1)), "application/rss+xml")
+        await update(FeedStore(tmp_path), server.url("/feed.xml"))
+        assert parses and parses[0] != threading.current_thread().name
+
+
+class TestMalformedUrls:
+    """Issue 20: 'http://[::1' and a host name label over 63 characters ended in tracebacks."""
+
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            ("http://[::1", "malformed: Invalid IPv6 URL: http://[::1"),
+            ("http://example.com:99999/rss", "malformed: Port out of range"),
+            ("http://" + "a" * 64 + ".example.com/rss", "the host name is not valid"),
+        ],
+    )
+    async def test_one_line_naming_the_url_and_no_traceback(
+        self, url: str, expected: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ):
+        store = FeedStore(tmp_path)
+        store.seed([url])
+        with caplog.at_level(logging.WARNING):
+            [result] = await update(store, url, policy=FetchPolicy(timeout=0.3))
+        assert expected in result.error and "\n" not in result.error
+        assert store.states[url].failing
+        assert not [r for r in caplog.records if r.exc_info], caplog.text
+        assert FeedStore(tmp_path).states[url].error == result.error
+
+    async def test_a_host_label_over_63_characters_when_private_addresses_are_allowed(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ):
+        url = "http://" + "b" * 70 + ".example.com/rss"
+        with caplog.at_level(logging.WARNING):
+            [result] = await update(FeedStore(tmp_path), url)
+        assert "the host name is not valid" in result.error
+        assert not [r for r in caplog.records if r.exc_info], caplog.text
+
+    async def test_a_redirect_to_a_malformed_url(
+        self, server: FeedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ):
+        server.route("/moved.xml", status=302, headers={"Location": "http://[::1/feed.xml"})
+        with caplog.at_level(logging.WARNING):
+            [result] = await update(FeedStore(tmp_path), server.url("/moved.xml"))
+        assert result.error and "\n" not in result.error  # httpx or newsbot names the bad Location
+        assert not [r for r in caplog.records if r.exc_info], caplog.text
 
 
 class TestFeedStore:
@@ -233,6 +332,11 @@ class TestFeedStore:
     def test_is_url(self):
         assert is_url("https://example.com/rss") and is_url("http://x/y")
         assert not is_url("corpus/") and not is_url("ftp://x/y") and not is_url("C:/news")
+        assert is_url("http://[::1") and is_url("HTTPS://example.com/")  # meant as URLs, malformed or not
+
+    def test_a_malformed_url_kept_by_an_older_version_still_has_an_articles_file(self, tmp_path: Path):
+        store = FeedStore(tmp_path)
+        assert store.articles_path("http://[::1").parent == tmp_path and store.read_articles("http://[::1") == {}
 
 
 class TestFetchInto:
