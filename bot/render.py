@@ -10,6 +10,7 @@ from typing import TextIO
 from newsbot.index.types import Answer, CitedSentence, SourceRef
 
 NOT_FOUND = "Not found in my articles."
+CLOSEST = "The articles don't say exactly. The closest:"
 BOLD, NORMAL = "\033[1m", "\033[22m"  # ANSI SGR: bold on, normal intensity
 
 
@@ -46,6 +47,11 @@ def source_line(source: SourceRef) -> str:
 
 def render_text(answer: Answer, bold: bool = False) -> str:
     """Readable text: the cited sentences with [n] markers (answer spans bold with `bold`), then the numbered sources."""
+    if not answer.answered and answer.closest:
+        closest = " ".join(f"{sentence_text(s, bold)} [{s.source_number}]" for s in answer.closest)
+        lines = [CLOSEST, closest, "", "Sources:"]
+        lines.extend(source_line(s) for s in answer.sources)
+        return "\n".join(lines)
     if not answer.answered:
         hint = f" ({answer.reason})" if answer.reason else ""
         return f"{NOT_FOUND}{hint}\nTry other words, or ask about something the articles cover."
@@ -62,21 +68,25 @@ def answer_record(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answered": answer.answered,
         "answer": answer.text if answer.answered else "",
-        "sentences": [
-            {
-                "text": s.text,
-                "doc_id": s.doc_id,
-                "title": sources[s.source_number].title,
-                "source": sources[s.source_number].source,
-                "url": sources[s.source_number].url,
-                "date": sources[s.source_number].date,
-                "score": s.score,
-                "highlights": [[start, end] for start, end in s.highlights],
-            }
-            for s in answer.sentences
-        ],
+        "sentences": [_sentence_record(s, sources) for s in answer.sentences],
         "sources": [asdict(s) for s in answer.sources],
         "latency_ms": round(answer.latency_ms, 3),
+        # A decline on topic: the closest sentence, never an answer (`answered` stays false).
+        "closest": [_sentence_record(s, sources) for s in answer.closest],
+        "reader": answer.reader,  # the reader model's fingerprint ("" when it is off)
+    }
+
+
+def _sentence_record(s: CitedSentence, sources: dict[int, SourceRef]) -> dict[str, object]:
+    return {
+        "text": s.text,
+        "doc_id": s.doc_id,
+        "title": sources[s.source_number].title,
+        "source": sources[s.source_number].source,
+        "url": sources[s.source_number].url,
+        "date": sources[s.source_number].date,
+        "score": s.score,
+        "highlights": [[start, end] for start, end in s.highlights],
     }
 
 

@@ -16,8 +16,8 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from newsbot.bot.render import NOT_FOUND, source_line
-from newsbot.index.types import Answer
+from newsbot.bot.render import CLOSEST, NOT_FOUND, source_line
+from newsbot.index.types import Answer, CitedSentence
 
 MESSAGE_LIMIT = 4096
 NOT_FOUND_HINT = "Try other words, or ask about something the articles cover."
@@ -76,14 +76,24 @@ class Section:
 
 def answer_sections(answer: Answer) -> list[Section]:
     """The cited sentences (quoted, with [n] markers), then the sources; or 'not found' with a hint."""
+    if not answer.answered and answer.closest:
+        sources = (Line("Sources", "b"), *(Line(source_line(source)) for source in answer.sources))
+        return [Section((Line(CLOSEST, "b"),)), Section(_quotes(answer.closest), "blockquote"), Section(sources)]
     if not answer.answered or not answer.sentences:
         return [Section((Line(NOT_FOUND, "b"), Line(NOT_FOUND_HINT)))]
-    quotes = tuple(
-        Line(sentence.text, suffix=f" <b>[{sentence.source_number}]</b>", bold=_valid_spans(sentence.highlights, len(sentence.text)))
-        for sentence in answer.sentences
-    )
     sources = (Line("Sources", "b"), *(Line(source_line(source)) for source in answer.sources))
-    return [Section(quotes, "blockquote"), Section(sources)]
+    return [Section(_quotes(answer.sentences), "blockquote"), Section(sources)]
+
+
+def _quotes(sentences: Sequence[CitedSentence]) -> tuple[Line, ...]:
+    return tuple(
+        Line(
+            sentence.text,
+            suffix=f" <b>[{sentence.source_number}]</b>",
+            bold=_valid_spans(sentence.highlights, len(sentence.text)),
+        )
+        for sentence in sentences
+    )
 
 
 def _valid_spans(spans: Iterable[Span], length: int) -> tuple[Span, ...]:

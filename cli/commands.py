@@ -14,6 +14,7 @@ from newsbot.index.progress import TerminalProgress
 def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  # type: ignore[no-untyped-def]
     from newsbot.index.config import ConfigError, EngineConfig
     from newsbot.index.engine import Engine
+    from newsbot.index.store import IndexError_
 
     _quiet_libraries()
     try:
@@ -22,7 +23,7 @@ def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  #
             database_url=getattr(args, "database_url", None),
         )
         return Engine(corpus_paths=corpus_paths, config=config)
-    except (ConfigError, ValueError, FileNotFoundError) as error:
+    except (ConfigError, ValueError, FileNotFoundError, IndexError_) as error:
         raise CliError(str(error)) from None
 
 

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         config = EngineConfig.from_env(backend=args.backend, database_url=getattr(args, "database_url", None))
         index_dir = args.index_dir or eval_index_dir(args.corpus, config)
         engine = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=_remembering_embedder(config), config=config)
-    except (ConfigError, ValueError, FileNotFoundError) as error:
+    except (ConfigError, ValueError, FileNotFoundError, IndexError_) as error:
         raise CliError(str(error)) from None
     progress = TerminalProgress()
     started = time.perf_counter()

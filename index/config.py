@@ -9,6 +9,7 @@
 | NEWSBOT_FEEDS_DIR | feeds_dir (fetched feed articles) | the per-user data directory |
 | NEWSBOT_FEEDS_ALLOW_PRIVATE | feeds_allow_private | off |
 | NEWSBOT_DATABASE_URL | database_url (libpq URL; the index lives in PostgreSQL) | unset: the index directory |
+| NEWSBOT_READER | reader (the trained reader's ONNX file, or `off`) | the reader shipped with newsbot |
 
 Nothing else in the engine reads the environment, and nothing changes it.
 """
@@ -45,6 +46,7 @@ class EngineConfig:
     database_url: str | None = field(default=None, repr=False)  # may hold a password: kept out of repr
     feeds_dir: Path | None = None  # where fetched feed articles are kept (None: the per-user data directory)
     feeds_allow_private: bool = False  # fetch private, loopback and link-local addresses too (tests)
+    reader: str = "default"  # the trained reader: "default" (shipped), "off", or a path to its ONNX file
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -64,6 +66,7 @@ class EngineConfig:
             "database_url": env.get("NEWSBOT_DATABASE_URL", "").strip() or None,
             "feeds_dir": _path(env.get("NEWSBOT_FEEDS_DIR")),
             "feeds_allow_private": env.get("NEWSBOT_FEEDS_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on"),
+            "reader": env.get("NEWSBOT_READER", "").strip() or "default",
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("corpus_paths"), list):

@@ -26,6 +26,7 @@ from newsbot.index.config import EngineConfig
 from newsbot.index.embed import Embedder
 from newsbot.index.highlight import add_highlights
 from newsbot.index.pipeline import AnswerPipeline
+from newsbot.index.pipeline.read import load_reader
 from newsbot.index.postgres.database import GenerationGone
 from newsbot.index.timewords import time_window
 from newsbot.index.types import Answer, Document, Hit
@@ -66,7 +67,7 @@ class Engine:
         self.index_dir = Path(index_dir) if index_dir else config.resolved_index_dir
         self.corpus_paths = [Path(p) for p in corpus_paths] if corpus_paths else config.resolved_corpus_paths
         self.embedder = embedder or Embedder(backend=config.backend, cache_dir=config.cache_dir)
-        self.pipeline = pipeline or AnswerPipeline(config.pipeline)
+        self.pipeline = pipeline or AnswerPipeline(config.pipeline, reader=load_reader(config.reader))
         self.faiss_kind = config.faiss_index
         self._data: store.IndexData | None = None
         self._reindex_lock = threading.Lock()
@@ -126,6 +127,8 @@ class Engine:
         """Load the model and the index now, so that the first answer is not slowed by it."""
         self.pipeline.normalise(self.data, "warm up: 2 US tpyos")  # the lexicon, number table, vocabulary
         self.embedder.encode_queries(["warm up"])
+        if self.pipeline.reader is not None:
+            self.pipeline.reader.model.warm_up()
 
     @property
     def data(self) -> store.IndexData:
@@ -187,8 +190,23 @@ class Engine:
                 else "no article is dated in that range; undated articles are left out by a date filter"
             )
             return Answer(" ".join(question.split()), False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
-        answer = add_highlights(self.pipeline.run(data, question, self._encode, k, allowed))  # answer spans, for bold
+        answer = self.pipeline.run(data, question, self._encode, k, allowed)
+        if self.pipeline.reader is None:
+            answer = add_highlights(answer)  # without the reader, answer spans by pattern, for bold
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
+
+    def match_topic(self, topic: str, doc_id: str) -> Answer:
+        """Whether the article `doc_id` covers `topic` (a followed topic, index/topics.py): the sentences
+        that hold it, cited, or an Answer that is not answered. Raises topics.TopicError for no words."""
+        from newsbot.index.topics import match_article
+
+        return match_article(self._current(), topic, doc_id)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text from the model, as questions are embedded (to group similar ones)."""
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return self.embedder.encode_queries(list(texts))
 
     def search(self, question: str, k: int) -> tuple[Hit, ...]:
         """The `k` best chunks for `question` by the pipeline's hybrid retrieval (for evaluation)."""

@@ -7,15 +7,15 @@ English stopwords removed, Snowball-stemmed with PyStemmer.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from newsbot.index.language import WORD
 
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_WORD = WORD
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had
@@ -58,7 +58,12 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """BM25 terms of `text`: words without stopwords, stemmed."""
     kept = [w for w in words(text) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(kept)) if kept else []
+    return stems(kept)
+
+
+def stems(lowercased: list[str]) -> list[str]:
+    """The Snowball stem of each (lowercased) word, in order: the form BM25 terms take."""
+    return list(_stemmer().stemWords(lowercased)) if lowercased else []
 
 
 class LexicalIndex:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from newsbot.index.language import MONTHS, NUMBER_WORDS
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,6 @@ class TimeWindow:
 
 Period = tuple[date, date]
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")],
-        start=1,
-    )
-    for name in names
-}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "few": 3, "couple of": 2}
 # Words that may follow a year that dates the question ("in 2019 and …", "in 2019, who …"); any other
 # word makes the year part of a name ("in 2019 floods"), which does not restrict.
 FOLLOWERS = {

@@ -90,6 +90,10 @@ class Answer:
     generation: str = ""  # the index generation that answered
     evidence: tuple[float, ...] = field(default=(), compare=False, repr=False)
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+    # A decline on topic: the sentence closest to an answer, shown as "the closest the articles
+    # say" (its article is in `sources`); empty when answered or off topic.
+    closest: tuple[CitedSentence, ...] = ()
+    reader: str = ""  # the fingerprint of the reader model that read it ("" without one)
 
     @property
     def text(self) -> str:

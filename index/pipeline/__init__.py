@@ -1,7 +1,7 @@
 """The answer pipeline, assembled from its stages in one place.
 
     question -> normalise -> retrieve (dense, lexical) -> fuse -> candidate sentences -> score
-             -> check -> decide (answer or decline) -> choose -> cite
+             -> read (the trained reader) -> check -> decide (answer or decline) -> choose -> cite
 
 Each stage is a small class in a module of its own: constructed with validated parameters, run
 with the index snapshot (`IndexData`) and the previous stage's frozen output. docs/ARCHITECTURE.md
@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from newsbot.index.pipeline.candidates import SentenceCandidates
 from newsbot.index.pipeline.check import AnswerCheck
 from newsbot.index.pipeline.choose import ChoiceParams, SentenceChooser
 from newsbot.index.pipeline.cite import Citer
-from newsbot.index.pipeline.decide import Decider, DecisionModel
+from newsbot.index.pipeline.decide import DEFAULT_MODEL, PLAIN_MODEL, Decider, DecisionModel
 from newsbot.index.pipeline.fuse import FusionWeights, ZScoreFusion
 from newsbot.index.pipeline.normalise import QuestionNormaliser, only_chat
-from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
+from newsbot.index.pipeline.read import AnswerReader, ReaderModel, ReadParams
+from newsbot.index.pipeline.records import Check, Choice, Decision, FusedHit, Question, Reading, Scored
 from newsbot.index.pipeline.retrieve import DenseRetriever, LexicalRetriever
 from newsbot.index.pipeline.score import ScoreWeights, SentenceScorer
 from newsbot.index.store import IndexData
-from newsbot.index.types import Answer, Hit
+from newsbot.index.types import Answer, CitedSentence, Hit, SourceRef
 
 __all__ = ["AnswerPipeline", "ChoiceParams", "FusionWeights", "PipelineConfig", "ScoreWeights", "Trace"]
 
@@ -39,6 +40,7 @@ class PipelineConfig:
     fusion: FusionWeights = FusionWeights()
     scoring: ScoreWeights = ScoreWeights()
     choice: ChoiceParams = ChoiceParams()
+    reading: ReadParams = ReadParams()
 
     def __post_init__(self) -> None:
         if self.k <= 0:
@@ -55,6 +57,7 @@ class Trace:
     decision: Decision | None = None
     idf: dict[str, float] = field(default_factory=dict)
     check: Check | None = None
+    reading: Reading | None = None
 
 
 class AnswerPipeline:
@@ -66,19 +69,26 @@ class AnswerPipeline:
         normaliser: Callable[[IndexData | None, str], Question] | None = None,
         decider: Decider | None = None,
         decision_model: DecisionModel | None = None,
+        reader: ReaderModel | None = None,
     ) -> None:
+        """`reader`: the trained reader (None: the pipeline reads with its scores alone)."""
         self.config = config
         self.normalise = normaliser or QuestionNormaliser().run
         self.dense = DenseRetriever(config.fusion.candidates)
         self.lexical = LexicalRetriever(config.fusion.candidates)
         self.fusion = ZScoreFusion(config.fusion)
         self.scorer = SentenceScorer(config.scoring)
+        self.reader = AnswerReader(reader, config.reading) if reader is not None else None
         self.checker = AnswerCheck()
-        self.decider = decider or Decider(decision_model)
+        self.decider = decider or Decider(
+            decision_model or DecisionModel.load(DEFAULT_MODEL if reader is not None else PLAIN_MODEL)
+        )
         self.chooser = SentenceChooser(config.choice)
         self.citer = Citer()
 
-    def retrieve(self, data: IndexData, question: Question, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[FusedHit, ...]:
+    def retrieve(
+        self, data: IndexData, question: Question, vector: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> tuple[FusedHit, ...]:
         """Retrieve with both retrievers and fuse: the `k` best chunks."""
         if len(data.chunks) == 0:
             return ()
@@ -87,15 +97,26 @@ class AnswerPipeline:
         lexical = self.lexical.top(lexical_scores)
         return self.fusion.run(data, vector, dense, lexical, lexical_scores, k)
 
-    def trace(self, data: IndexData, question: Question, vector: np.ndarray, k: int | None = None, allowed: np.ndarray | None = None) -> Trace:
+    def trace(
+        self,
+        data: IndexData,
+        question: Question,
+        vector: np.ndarray,
+        k: int | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> Trace:
         k = k or self.config.k
         hits = self.retrieve(data, question, vector, max(k, self.decider.model.retrieval_depth), allowed)
         candidates = SentenceCandidates(k).run(data, hits)
         idf = self.scorer.idf(data, question)  # read by scoring, the check and the decision alike
         scored = self.scorer.run(data, question, vector, candidates, idf)
+        reading = None
+        if self.reader is not None:
+            reading = self.reader.run(data, question, scored)
+            scored = self.reader.rescore(scored, reading)
         check = self.checker.run(data, question, idf, scored)
         decision = self.decider.run(data, question, idf, scored, hits, check)
-        return Trace(question, hits[:k], scored, decision, idf, check)
+        return Trace(question, hits[:k], scored, decision, idf, check, reading)
 
     def run(
         self,
@@ -122,12 +143,45 @@ class AnswerPipeline:
             "confidence": decision.confidence,
             "evidence": tuple(v for _, v in decision.features),
             "hits": hits,
+            "reader": self.reader.model.fingerprint if self.reader is not None else "",
         }
         if not decision.answer:
-            return Answer(answered=False, reason=decision.reason, latency_ms=_ms(started), **common)  # type: ignore[arg-type]
+            closest, sources = self._closest(data, decision, trace.scored)
+            return Answer(
+                answered=False,
+                reason=decision.reason,
+                latency_ms=_ms(started),
+                closest=closest,
+                sources=sources,
+                **common,
+            )  # type: ignore[arg-type]
         choice = self.chooser.run(data, question, trace.scored)
         sentences, sources = self.citer.run(data, choice)
+        if trace.reading is not None:
+            sentences = _reader_highlights(sentences, choice.sentence_ids, trace.reading)
         return Answer(answered=True, sentences=sentences, sources=sources, latency_ms=_ms(started), **common)  # type: ignore[arg-type]
+
+    def _closest(
+        self, data: IndexData, decision: Decision, scored: tuple[Scored, ...]
+    ) -> tuple[tuple[CitedSentence, ...], tuple[SourceRef, ...]]:
+        """For a decline on topic (nothing the question names is missing), the best sentence."""
+        if not scored or decision.missing or scored[0].context < self.config.choice.closest_context:
+            return (), ()
+        best = scored[0]
+        return self.citer.run(data, Choice((best.candidate.sentence_id,), (best.score,)))
+
+
+def _reader_highlights(
+    sentences: tuple[CitedSentence, ...], ids: tuple[int, ...], reading: Reading
+) -> tuple[CitedSentence, ...]:
+    """The reader's answer span, bold in the sentence that holds it (when the reader says it is stated)."""
+    best = reading.best
+    if best is None or best.margin <= 0:
+        return sentences
+    return tuple(
+        replace(s, highlights=((best.start, best.end),)) if sid == best.sentence_id else s
+        for s, sid in zip(sentences, ids, strict=True)
+    )
 
 
 def _ms(started: float) -> float:

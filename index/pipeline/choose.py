@@ -27,6 +27,9 @@ class ChoiceParams:
     # article that does ("The helicopter, a Bell 206, ...").
     typed_neighbour: bool = True
     typed_distance: int = 2
+    # A declined question still gets the closest sentence when nothing it names is missing from
+    # the articles and the sentence's window covers this share of its terms.
+    closest_context: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_sentences <= 0 or self.max_list_sentences <= 0:

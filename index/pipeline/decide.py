@@ -24,9 +24,11 @@ from newsbot.index.store import IndexData
 FEATURES = (
     "cosine", "coverage", "context", "article", "named_missing", "top_dense", "rarest_missing",
     "focus", "type_found", "constraints", "typed", "window_rarest_missing", "number_missing",
-    "count_missing", "words_missing",
+    "count_missing", "words_missing", "reader",
 )
-DEFAULT_MODEL = Path(__file__).with_name("decision.json")
+READER_CLIP = 10.0  # the reader's margin, in logits, is read within +-10
+DEFAULT_MODEL = Path(__file__).with_name("decision.json")  # fitted with the reader's margin
+PLAIN_MODEL = Path(__file__).with_name("decision-plain.json")  # for a pipeline without the reader
 
 
 class DecisionModelError(ValueError):
@@ -132,6 +134,8 @@ class Decider:
             "number_missing": float(bool(check.numbers_missing)),
             "count_missing": float(check.count_missing),
             "words_missing": float(min(check.words_missing, 4)),
+            # The trained reader's margin for the best sentence (0 when no reader reads).
+            "reader": max(-READER_CLIP, min(READER_CLIP, best.read)) if best.read is not None else 0.0,
         }
         return values, missing
 

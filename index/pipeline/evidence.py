@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from newsbot.index.language import MONTH_NAMES
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline.records import Question
 from newsbot.index.store import IndexData
@@ -52,15 +53,12 @@ def window_terms(data: IndexData, sentence_id: int) -> frozenset[str]:
     return pool
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
-
-
 def date_terms(date: str) -> frozenset[str]:
     """An article's date as the words a question would use for it: its year and month."""
     parts = date.split("-")
     found = {parts[0]} if parts and parts[0].isdigit() else set()
     if len(parts) > 1 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
-        found.update(terms(_MONTHS[int(parts[1]) - 1]))
+        found.update(terms(MONTH_NAMES[int(parts[1]) - 1]))
     return frozenset(found)
 
 

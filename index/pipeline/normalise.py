@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsbot.index.answer_types import ASKING, is_list_question, question_type
+from newsbot.index.language import COUNTING, HOW_MANY_MUCH, QUESTION_WORDS, WH_WORDS, WORD
 from newsbot.index.lexical import STOPWORDS, terms
 from newsbot.index.lexicon import Lexicon
 from newsbot.index.pipeline.question import shown_words
@@ -74,7 +75,7 @@ _LIGHT_VERBS = frozenset(terms("happen happens happened happening occur occurs o
 # "where did the talks take place" asks what "where did the talks happen" asks
 _TAKE_PLACE = re.compile(r"\b(take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
 _HAPPEN = {"take": "happen", "takes": "happens", "took": "happened", "taken": "happened", "taking": "happening"}
-_HOW_MANY_MUCH = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+_HOW_MANY_MUCH = HOW_MANY_MUCH
 
 _QUESTION_OPENERS = frozenset({"what", "when", "where", "who", "why", "how", "is", "are", "did", "does", "do"})
 
@@ -91,7 +92,7 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
 _HEART = re.compile(r"<3+|</3")
 _LONE_SYMBOLS = re.compile(r"(?<!\w)[&*#~^|\\]+(?!\w)")
 _REPEATED_PUNCT = re.compile(r"([?!.])[?!.]+")
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_WORD = WORD
 # "the one cutting jobs", "a second look": words that are numbers too rarely to add digits for.
 _AMBIGUOUS_NUMBER_WORDS = frozenset({"one", "second", "zero"})
 _CHAT_WORD = re.compile(r"(?<![\w'’\-])[A-Za-z][A-Za-z0-9/]*(?![\w'’\-])")
@@ -440,9 +441,7 @@ class QuestionNormaliser:
         return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
 
 
-_WH_WORDS = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how")
-_COUNTING = ("many", "much")
-_QUESTION_WORDS = (*_WH_WORDS, *_COUNTING)
+_WH_WORDS, _COUNTING, _QUESTION_WORDS = WH_WORDS, COUNTING, QUESTION_WORDS
 _BEFORE_WH = frozenset({"", "in", "at", "from", "to", "of", "by", "for", "on", "with", "and", "but", "so"})
 
 

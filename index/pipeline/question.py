@@ -6,13 +6,12 @@ adds what the way people type needs (numbers, abbreviations, typos, chat noise).
 
 from __future__ import annotations
 
-import re
-
 from newsbot.index.answer_types import is_list_question, question_type
+from newsbot.index.language import WORD
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline.records import Question
 
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_WORD = WORD
 
 
 def shown_words(text: str) -> tuple[tuple[str, str], ...]:

@@ -79,6 +79,7 @@ class Scored:
     focus: float
     typed: bool
     score: float
+    read: float | None = None  # the reader's margin for this sentence (None: not read)
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,28 @@ class Choice:
 
     sentence_ids: tuple[int, ...]
     scores: tuple[float, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Span:
+    """The reader's answer: words of one sentence (character offsets of its text) and its margin."""
+
+    sentence_id: int
+    start: int
+    end: int
+    margin: float  # the span's logits above "not stated": > 0, the reader says it is stated
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of the best candidates' windows."""
+
+    margins: tuple[tuple[int, float], ...]  # sentence id -> its best margin (read sentences only)
+    best: Span | None
+    top: float  # the best margin over the windows read (-1e4: nothing read)
+
+    def margin(self, sentence_id: int) -> float | None:
+        for sid, value in self.margins:
+            if sid == sentence_id:
+                return value
+        return None
