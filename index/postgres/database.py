@@ -2,15 +2,22 @@
 
 Every failure a user can fix (the server is unreachable, pgvector is missing or too old, the
 database holds a schema of another newsbot version) is a `DatabaseError` whose message says what
-to do; the URL's password never appears in one.
+to do, in one line; the URL's password never appears in one, whatever the URL's form and
+whatever the driver's text quotes of it (libpq quotes a URL it cannot parse whole). psycopg's own
+log lines are cleaned the same way.
+
+A SQLAlchemy-style URL (`postgresql+psycopg://…`) is read as the libpq URL it stands for; any
+other scheme (`mysql://…`) is refused in one line.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote, unquote
 
 from newsbot.index.store import IndexError_
 
@@ -43,10 +50,73 @@ class GenerationGone(IndexError_):
     """The generation a snapshot reads was dropped by a later reindex: load the current one."""
 
 
+MASK = "***"
+# scheme://user:password@host…: the password runs to the last "@" before the path.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*:)([^/?#]*)@")
+_PASSWORD_PARAMETER = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
+_SQLALCHEMY_SCHEME = re.compile(r"^(postgres(?:ql)?)\+[A-Za-z0-9_]+://", re.IGNORECASE)
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 def redact(url: str) -> str:
     """`url` without its password (postgresql://user:secret@host/db -> postgresql://user:***@host/db)."""
-    url = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
-    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
+    url = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", url)
+    url = _PASSWORD_PARAMETER.sub(lambda m: m.group(1) + MASK, url)
+    return _mask(url, url_secrets(url))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password of `url` (a libpq URL or key=value string, well-formed or not), in each form a
+    message may quote it: as written, percent-decoded, percent-encoded; longest first."""
+    found: list[str] = []
+    userinfo = _USERINFO.match(url)
+    if userinfo:
+        found.append(userinfo.group(2))
+    if "://" in url and "@" in url:  # a malformed URL: whatever stands between the user and the last "@"
+        head = url[url.index("://") + 3 : url.rindex("@")]
+        if ":" in head:
+            found.append(head.split(":", 1)[1])
+    for match in _PASSWORD_PARAMETER.finditer(url):
+        value = match.group(2)
+        found += [value, value.strip("'")]
+    forms = {form for secret in found for form in (secret, unquote(secret), quote(secret, safe=""))}
+    return sorted((f for f in forms if f and f != MASK), key=len, reverse=True)
+
+
+def _mask(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+def libpq_url(url: str) -> str:
+    """The URL libpq is given: a SQLAlchemy-style `postgresql+driver://` is read as `postgresql://`;
+    a URL of another database is a `DatabaseError`."""
+    url = url.strip()
+    url = _SQLALCHEMY_SCHEME.sub(lambda m: m.group(1) + "://", url)
+    scheme = _SCHEME.match(url)
+    if scheme and scheme.group(1).lower() not in ("postgresql", "postgres"):
+        raise DatabaseError(
+            f"the database URL {redact(url)} is not a PostgreSQL URL; newsbot keeps its index in PostgreSQL "
+            "with pgvector: use postgresql://USER:PASSWORD@HOST:PORT/DB"
+        )
+    return url
+
+
+class _RedactingFilter(logging.Filter):
+    """Takes the database password out of psycopg's own log lines (the pool logs failed connects)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string is the logging module's to report
+            return True
+        record.msg, record.args = _mask(message, self.secrets), None
+        return True
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -59,8 +129,13 @@ class Database:
     def __init__(self, url: str, max_connections: int = 8) -> None:
         if not url.strip():
             raise DatabaseError("the database URL is empty; set NEWSBOT_DATABASE_URL or --database-url")
-        self.url = url
-        self.display = redact(url)
+        self._secrets = url_secrets(url)
+        self.url = libpq_url(url)
+        self.display = redact(self.url)
+        self._raw = [form for form in {url, url.strip(), self.url} if form]
+        self._log_filter = _RedactingFilter(self._secrets)
+        for name in ("psycopg", "psycopg.pool"):
+            logging.getLogger(name).addFilter(self._log_filter)
         with self._connect() as conn:
             self._check(conn)
         from psycopg_pool import ConnectionPool
@@ -81,14 +156,22 @@ class Database:
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.OperationalError as error:
-            reason = " ".join(str(error).split())
-            reason = redact(reason)[:300]
             raise DatabaseError(
-                f"cannot reach the database at {self.display} ({reason}); check NEWSBOT_DATABASE_URL "
+                f"cannot reach the database at {self.display} ({self.clean(str(error))}); check NEWSBOT_DATABASE_URL "
                 "and that PostgreSQL is running and accepts this user"
             ) from None
-        except psycopg.ProgrammingError as error:  # a malformed URL
-            raise DatabaseError(f"the database URL {self.display} is not valid ({error}); use postgresql://USER:PASSWORD@HOST:PORT/DB") from None
+        except psycopg.ProgrammingError as error:  # a malformed URL, which libpq quotes whole
+            raise DatabaseError(
+                f"the database URL {self.display} is not valid ({self.clean(str(error))}); "
+                "use postgresql://USER:PASSWORD@HOST:PORT/DB"
+            ) from None
+
+    def clean(self, text: str, limit: int = 300) -> str:
+        """The driver's `text` for a message: one line, the URL shown without its password, cut to `limit`."""
+        text = " ".join(text.split())
+        for raw in sorted(self._raw, key=len, reverse=True):
+            text = text.replace(raw, self.display)
+        return _mask(text, self._secrets)[:limit]
 
     def _check(self, conn: Any) -> None:
         """pgvector present (created when allowed) and recent enough; newsbot's tables at our version."""
@@ -149,7 +232,7 @@ class Database:
         except psycopg.errors.UndefinedTable as error:
             raise GenerationGone(str(error)) from None
         except psycopg.OperationalError as error:
-            raise DatabaseError(f"lost the database at {self.display} ({redact(' '.join(str(error).split()))[:200]})") from None
+            raise DatabaseError(f"lost the database at {self.display} ({self.clean(str(error), 200)})") from None
 
     @contextmanager
     def dedicated(self) -> Iterator[Any]:
@@ -162,6 +245,8 @@ class Database:
 
     def close(self) -> None:
         self.pool.close()
+        for name in ("psycopg", "psycopg.pool"):
+            logging.getLogger(name).removeFilter(self._log_filter)
 
 
 def _configure(conn: Any) -> None:

@@ -219,7 +219,7 @@ class PostgresIndex:
                     (str(generation),),
                 )
         except psycopg.Error as error:
-            reason = " ".join(str(error).split())[:300]
+            reason = self.database.clean(str(error))
             raise DatabaseError(f"cannot write the index to the database at {self.display} ({reason}); the old index is kept") from None
         data.manifest = manifest
         self._drop_old(conn, generation)
