@@ -34,6 +34,9 @@ CONCURRENT_UPDATES = 64  # updates handled at once; engine work beyond `workers`
 RATE_LIMIT_RETRIES = 3  # a 429's retry_after is honoured this many times before giving up
 COMMANDS = [
     BotCommand("ask", "ask a question about the news"),
+    BotCommand("follow", "get new articles on a topic or a question"),
+    BotCommand("following", "what this chat follows"),
+    BotCommand("unfollow", "stop following (a number, or all)"),
     BotCommand("help", "what I know and how to ask"),
 ]
 SORRY = "Sorry, something went wrong while answering. Please try again in a moment."
@@ -97,6 +100,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await application.bot.set_my_commands(COMMANDS)
     if shared.feeds is not None:
         shared.feeds.start(shared)  # polls at once, then every NEWSBOT_FEED_INTERVAL minutes
+    if shared.follows is not None:
+        shared.follows.start(shared, application.bot)  # new articles to the chats that follow them
 
 
 def _prepare_engine(engine: AnswerEngine, stopping: threading.Event | None = None) -> None:
@@ -126,6 +131,8 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     shared.stopping.set()
     if shared.feeds is not None:
         await shared.feeds.stop()
+    if shared.follows is not None:
+        await shared.follows.stop()
     await asyncio.to_thread(shared.close)
 
 

@@ -12,13 +12,14 @@ import asyncio
 import functools
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from newsbot.bot import follows
 from newsbot.bot.conversation import Conversations
-from newsbot.bot.feedback import FeedbackStore
+from newsbot.bot.feedback import FeedbackStore, ReaderHash
 from newsbot.bot.feeds import FeedFollower
 from newsbot.bot.settings import Settings
 from newsbot.bot.shared_state import SharedState
@@ -37,6 +38,8 @@ class AnswerEngine(Protocol):
     def warm_up(self) -> None: ...
     def stats(self) -> Any: ...
     def documents(self) -> list[Document]: ...
+    def match_topic(self, topic: str, doc_id: str) -> Answer: ...
+    def embed(self, texts: Sequence[str]) -> Any: ...
 
     @property
     def reindexing(self) -> bool: ...
@@ -89,18 +92,21 @@ class Services:
     conversations: Conversations = field(default_factory=Conversations)  # what each answer answered, for follow-ups
     feeds: FeedFollower | None = None  # None: no directory for fetched articles (feeds are off)
     shared: SharedState | None = None  # the database shared with other replicas (NEWSBOT_DATABASE_URL)
+    follows: follows.FollowNotifier | None = None  # what chats follow, told of new articles (bot/follows.py)
 
     @classmethod
     def create(cls, settings: Settings, engine: AnswerEngine) -> Services:
         shared = SharedState.open(settings) if settings.engine.database_url else None
+        readers = ReaderHash.from_secret(settings.token.reveal())  # the question log keeps no user ids
         return cls(
             settings=settings,
             engine=engine,
-            feedback=shared.feedback if shared else FeedbackStore(settings.feedback_db),  # type: ignore[arg-type]
+            feedback=shared.feedback if shared else FeedbackStore(settings.feedback_db, readers, settings.log_days),  # type: ignore[arg-type]
             cooldown=shared.cooldown if shared else Cooldown(settings.cooldown_seconds),  # type: ignore[arg-type]
             shared=shared,
             pool=ThreadPoolExecutor(settings.workers, thread_name_prefix="newsbot-engine"),
             feeds=FeedFollower(settings) if settings.feeds_dir is not None else None,
+            follows=follows.create(settings, shared.database if shared else None),
         )
 
     async def in_pool(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -133,6 +139,8 @@ class Services:
         """Finish work in flight, then release the pools and the database."""
         self.rebuild_pool.shutdown(wait=True)
         self.pool.shutdown(wait=True)
+        if self.follows is not None:
+            self.follows.close()
         self.feedback.close()
         if self.shared is not None:
             self.shared.close()

@@ -95,6 +95,11 @@ class Settings:
     feed_timeout: float = 15.0  # seconds per request phase
     feed_max_bytes: int = 5 * 1024 * 1024  # one feed or page
     feed_backoff: float = 60.0  # seconds before a failed feed is tried again; doubled each time
+    # Follows (bot/follows.py): messages a chat gets an hour at most (then one digest); how often the
+    # notifier looks for a new index generation; how many days the question log keeps.
+    follow_limit: int = 10
+    follow_check_interval: float = 5.0
+    log_days: float = 30.0
 
     def __post_init__(self) -> None:
         if self.workers <= 0:
@@ -118,6 +123,12 @@ class Settings:
         bad = [url for url in self.feeds if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname]
         if bad:
             raise SettingsError(f"NEWSBOT_FEEDS must be http(s) URLs separated by spaces or commas, got {bad[0]!r}")
+        if self.follow_limit < 1:
+            raise SettingsError(f"NEWSBOT_FOLLOW_LIMIT must be >= 1 message an hour, got {self.follow_limit}")
+        if self.log_days <= 0:
+            raise SettingsError(f"NEWSBOT_LOG_DAYS must be > 0, got {self.log_days:g}")
+        if self.follow_check_interval <= 0:
+            raise SettingsError(f"follow_check_interval must be > 0 seconds, got {self.follow_check_interval:g}")
         if self.webhook_url is not None and urlsplit(self.webhook_url).scheme not in ("http", "https"):
             raise SettingsError(f"--webhook-url must be an http(s) URL, got {self.webhook_url!r}")
 
@@ -154,6 +165,8 @@ class Settings:
             "feed_interval": _number(env, "NEWSBOT_FEED_INTERVAL", float, 15.0),
             "feeds_dir": _path(env.get("NEWSBOT_FEEDS_DIR")),
             "feeds_allow_private": _flag(env, "NEWSBOT_FEEDS_ALLOW_PRIVATE"),
+            "follow_limit": _number(env, "NEWSBOT_FOLLOW_LIMIT", int, 10),
+            "log_days": _number(env, "NEWSBOT_LOG_DAYS", float, 30.0),
         }
         database_url = overrides.pop("database_url", None)  # the engine's setting (--database-url)
         values.update({key: value for key, value in overrides.items() if value is not None})

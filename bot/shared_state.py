@@ -1,8 +1,8 @@
 """The bot's state in PostgreSQL, shared by every replica (NEWSBOT_DATABASE_URL is set).
 
-- `PgFeedbackStore`: questions and votes, the same interface and failure rules as the SQLite
-  `FeedbackStore` (a write that fails never stops an answer; counted for /stats), so /stats
-  reads the same on every replica.
+- `PgFeedbackStore`: questions and votes, the same interface, failure and retention rules as the
+  SQLite `FeedbackStore` (a write that fails never stops an answer; counted for /stats; readers
+  as keyed hashes), so /stats reads the same on every replica.
 - `PgCooldown`: one question per user every `seconds` across replicas: one atomic upsert.
 - `UpdateLedger`: each Telegram update handled once. A replica claims an update before handling
   it and marks it done after; a redelivered update (Telegram got no 200: the replica died, or
@@ -25,7 +25,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from newsbot.bot.feedback import _MAX_ID, _MAX_STORED_QUESTION, NOT_STORED, Counts, FeedbackUnavailable
+from newsbot.bot.feedback import (
+    _MAX_ID,
+    _MAX_STORED_QUESTION,
+    ANSWERED,
+    CHAT,
+    DEFAULT_KEEP_DAYS,
+    NOT_STORED,
+    PRUNE_EVERY_S,
+    Counts,
+    FeedbackUnavailable,
+    LoggedQuestion,
+    ReaderHash,
+    outcome_of,
+)
 from newsbot.index.postgres.database import Database
 
 log = logging.getLogger(__name__)
@@ -57,6 +70,9 @@ CREATE TABLE IF NOT EXISTS newsbot_updates (
     claimed_at timestamptz NOT NULL DEFAULT now(),
     done boolean NOT NULL DEFAULT false
 );
+ALTER TABLE newsbot_questions ADD COLUMN IF NOT EXISTS outcome text NOT NULL DEFAULT '';
+ALTER TABLE newsbot_questions ADD COLUMN IF NOT EXISTS reader bigint;
+CREATE INDEX IF NOT EXISTS newsbot_questions_asked_at ON newsbot_questions (asked_at);
 """
 MINE, DONE, BUSY = "mine", "done", "busy"  # UpdateLedger.claim
 UPDATES_KEPT = "2 days"  # Telegram stops redelivering an update after about a day
@@ -73,19 +89,43 @@ def create_tables(database: Database) -> None:
 class PgFeedbackStore:
     """Questions and votes in PostgreSQL; see `newsbot.bot.feedback.FeedbackStore`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, readers: ReaderHash | None = None, keep_days: float | None = DEFAULT_KEEP_DAYS) -> None:
+        if keep_days is not None and keep_days <= 0:
+            raise ValueError(f"keep_days must be > 0, got {keep_days}")
         self.database = database
         self.path = database.display  # named in log lines, as the SQLite store names its file
         self.write_failures = 0
+        self.readers = readers or ReaderHash.random()
+        self.keep_days = keep_days
+        self._pruned_at = 0.0
         self._lock = threading.Lock()
         create_tables(database)
+        self._hash_old_votes()
+        self.prune()
 
-    def record_question(self, question: str, chat_type: str, answered: bool, latency_ms: float) -> int:
+    def _hash_old_votes(self) -> None:
+        """Votes stored before readers were hashed held Telegram user ids: hash them, once."""
+        from newsbot.index.postgres.database import SCHEMA_LOCK
+
+        with self.database.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            if conn.execute("SELECT 1 FROM newsbot_meta WHERE key = 'votes_hashed'").fetchone():
+                return
+            for (user_id,) in conn.execute("SELECT DISTINCT user_id FROM newsbot_votes").fetchall():
+                conn.execute("UPDATE newsbot_votes SET user_id = %s WHERE user_id = %s", (self.readers(user_id), user_id))
+            conn.execute("INSERT INTO newsbot_meta (key, value) VALUES ('votes_hashed', '1')")
+
+    def record_question(self, question: str, chat_type: str, answered: bool, latency_ms: float,
+                        user_id: int | None = None, outcome: str | None = None) -> int:
+        outcome = outcome_of(answered, outcome or "")
+        reader = None if user_id is None else self.readers(user_id)
+        self._prune_now_and_then()
         try:
             with self.database.connection() as conn:
                 row = conn.execute(
-                    "INSERT INTO newsbot_questions (chat_type, answered, latency_ms, question) VALUES (%s, %s, %s, %s) RETURNING id",
-                    (chat_type, answered, latency_ms, question[:_MAX_STORED_QUESTION].replace("\x00", "")),
+                    "INSERT INTO newsbot_questions (chat_type, answered, latency_ms, question, outcome, reader) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                    (chat_type, outcome == ANSWERED, latency_ms, question[:_MAX_STORED_QUESTION].replace("\x00", ""), outcome, reader),
                 ).fetchone()
         except Exception as error:  # psycopg errors and a lost database alike: the answer goes on
             self._failed("a question", error)
@@ -100,7 +140,7 @@ class PgFeedbackStore:
                 row = conn.execute(
                     "INSERT INTO newsbot_votes (question_id, user_id, helpful) SELECT id, %s, %s FROM newsbot_questions WHERE id = %s "
                     "ON CONFLICT (question_id, user_id) DO UPDATE SET helpful = excluded.helpful, voted_at = now() RETURNING 1",
-                    (user_id, helpful, question_id),
+                    (self.readers(user_id), helpful, question_id),
                 ).fetchone()
         except Exception as error:
             self._failed("a vote", error)
@@ -111,13 +151,47 @@ class PgFeedbackStore:
         try:
             with self.database.connection() as conn:
                 questions, answered = conn.execute(
-                    "SELECT COUNT(*), COUNT(*) FILTER (WHERE answered) FROM newsbot_questions"
+                    "SELECT COUNT(*), COUNT(*) FILTER (WHERE answered) FROM newsbot_questions WHERE outcome != %s", (CHAT,)
                 ).fetchone()
                 helpful, votes = conn.execute("SELECT COUNT(*) FILTER (WHERE helpful), COUNT(*) FROM newsbot_votes").fetchone()
         except Exception as error:
             log.warning("cannot read the feedback tables in %s: %s", self.path, error)
             return Counts(0, 0, 0, 0, 0, self.write_failures, readable=False)
         return Counts(questions, answered, questions - answered, helpful, votes - helpful, self.write_failures)
+
+    def questions_since(self, since: float) -> list[LoggedQuestion]:
+        try:
+            with self.database.connection() as conn:
+                rows = conn.execute(
+                    "SELECT EXTRACT(EPOCH FROM asked_at), chat_type, answered, outcome, latency_ms, question, reader "
+                    "FROM newsbot_questions WHERE asked_at >= to_timestamp(%s) ORDER BY asked_at, id", (since,)
+                ).fetchall()
+        except Exception as error:
+            log.warning("cannot read the feedback tables in %s: %s", self.path, error)
+            raise FeedbackUnavailable(str(error)) from None
+        return [LoggedQuestion(float(at), chat, outcome_of(bool(answered), outcome), float(latency), text, reader)
+                for at, chat, answered, outcome, latency, text, reader in rows]
+
+    def prune(self) -> int:
+        if self.keep_days is None:
+            return 0
+        self._pruned_at = time.monotonic()
+        try:
+            with self.database.connection() as conn, conn.transaction():
+                cutoff = "now() - make_interval(secs => %s)"
+                conn.execute(f"DELETE FROM newsbot_votes WHERE question_id IN (SELECT id FROM newsbot_questions WHERE asked_at < {cutoff})",
+                             (self.keep_days * 86400,))
+                deleted = conn.execute(f"DELETE FROM newsbot_questions WHERE asked_at < {cutoff}", (self.keep_days * 86400,)).rowcount
+        except Exception as error:
+            log.warning("cannot delete old questions from %s: %s (tried again in an hour)", self.path, error)
+            return 0
+        if deleted:
+            log.info("question log: deleted %d question(s) older than %g days", deleted, self.keep_days)
+        return int(deleted)
+
+    def _prune_now_and_then(self) -> None:
+        if self.keep_days is not None and time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+            self.prune()
 
     def _failed(self, what: str, error: BaseException) -> None:
         with self._lock:
@@ -234,7 +308,8 @@ class SharedState:
     def open(cls, settings: Any) -> SharedState:
         """Connect (one-line DatabaseError when the database cannot be used) and create the tables."""
         database = Database(settings.engine.database_url, max_connections=settings.workers + 4)
-        return cls(database, PgFeedbackStore(database), PgCooldown(database, settings.cooldown_seconds), UpdateLedger(database))
+        feedback = PgFeedbackStore(database, ReaderHash.from_secret(settings.token.reveal()), settings.log_days)
+        return cls(database, feedback, PgCooldown(database, settings.cooldown_seconds), UpdateLedger(database))
 
     def close(self) -> None:
         self.ledger.close()

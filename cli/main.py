@@ -1,4 +1,4 @@
-"""The `newsbot` command: index, ask, serve, eval. Heavy imports happen inside each command."""
+"""The `newsbot` command: index, ask, serve, eval, report. Heavy imports happen inside each command."""
 
 from __future__ import annotations
 
@@ -123,6 +123,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database_url(evaluate)
     _add_backend(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+
+    report = commands.add_parser(
+        "report",
+        help="write the questions chart (PNG) and the question log (CSV)",
+        description="Write what /stats shows as a chart (questions per day, answered, declined and chat only, with "
+        "the median answer time) as a PNG, and the question log as CSV, from the bot's feedback database "
+        "($NEWSBOT_FEEDBACK_DB, or PostgreSQL with --database-url / $NEWSBOT_DATABASE_URL).",
+    )
+    report.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD, UTC; default: 29 days before today)")
+    report.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="where to write the files (default: .)")
+    report.add_argument("--feedback-db", type=Path, default=None, metavar="FILE",
+                        help="the SQLite feedback database (default: $NEWSBOT_FEEDBACK_DB or the per-user data directory)")
+    _add_database_url(report)
     return parser
 
 
@@ -133,9 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from newsbot.cli import commands
+    from newsbot.cli import commands, report
 
-    handler = {"index": commands.run_index, "ask": commands.run_ask, "serve": commands.run_serve, "eval": commands.run_eval}[args.command]
+    handler = {"index": commands.run_index, "ask": commands.run_ask, "serve": commands.run_serve, "eval": commands.run_eval,
+               "report": report.run}[args.command]
     try:
         return handler(args)
     except CliError as error:

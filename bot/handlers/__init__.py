@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsbot.bot.handlers import admin, feedback, feeds, groups, inline, questions
+from newsbot.bot.handlers import admin, feedback, feeds, follows, groups, inline, insights, questions
 from telegram.ext import Application
 
 
@@ -11,6 +11,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     questions.register_commands(application)
     admin.register(application)
     feeds.register(application)
+    follows.register(application)
+    insights.register(application)
     questions.register_messages(application)
     groups.register(application)
     feedback.register(application)

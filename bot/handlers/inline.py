@@ -39,7 +39,7 @@ async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         answer = await shared.answer(question)
         entry.engine_ms, entry.generation, entry.outcome = answer.latency_ms, answer.generation, "undelivered"
         entry.question_id = await asyncio.to_thread(
-            shared.feedback.record_question, question, "inline", answer.answered, answer.latency_ms)
+            shared.feedback.record_question, question, "inline", answer.answered, answer.latency_ms, query.from_user.id)
         await query.answer([_result(question, answer)], cache_time=CACHE_SECONDS)
         entry.outcome, entry.parts = ("answered" if answer.answered else "not_found"), 1
     finally:

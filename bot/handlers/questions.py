@@ -11,6 +11,7 @@ import asyncio
 import time
 
 from newsbot.bot.conversation import Context
+from newsbot.bot.feedback import CHAT
 from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
 from newsbot.bot.handlers.replies import reply, showing_typing
 from newsbot.bot.questionlog import QuestionLog
@@ -59,9 +60,13 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         "• In a private chat, just send your question.",
         f"• In a group, mention me ({escape(name)} your question), reply to one of my messages, or use /ask your question.",
         f"• In any chat, type {escape(name)} and a question to share an answer.",
+        "",
+        "<b>Follow</b>",
+        "/follow harbour tunnel (a topic) or /follow who will build the bridge? (a question): each new article "
+        "on it comes here · /following · /unfollow",
     ]
     if update.effective_user and shared.is_admin(update.effective_user.id):
-        lines += ["", "<b>Admin</b>", "/reindex rebuilds the index · /stats · /sources · send a document (.txt, .md, "
+        lines += ["", "<b>Admin</b>", "/reindex rebuilds the index · /stats · /gaps (unanswered questions) · /sources · send a document (.txt, .md, "
                   f".html, .jsonl, up to {shared.settings.max_upload_bytes // 2**20} MB) to add an article"]
     await reply(update.effective_message, "\n".join(lines))
 
@@ -124,6 +129,7 @@ async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message:
         return
     if only_chat(question):  # "hi", "thanks!", "hey bot": no question to look up
         entry.outcome = "no_question"
+        await asyncio.to_thread(shared.feedback.record_question, question, message.chat.type, False, 0.0, user_id, CHAT)
         await reply(message, THANKED if THANKS.search(question) else NO_QUESTION)
         return
     if user_id is not None:
@@ -142,7 +148,7 @@ async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message:
         answer = await _answer_in_thread(shared, thread, replied_to)
     entry.engine_ms, entry.generation = answer.latency_ms, answer.generation
     entry.question_id = await asyncio.to_thread(
-        shared.feedback.record_question, question, message.chat.type, answer.answered, answer.latency_ms
+        shared.feedback.record_question, question, message.chat.type, answer.answered, answer.latency_ms, user_id
     )
     parts = render_answer(answer)
     sent = []

@@ -6,7 +6,10 @@ sentence that shares the most words (of four letters or more) with it. Hooks for
 questions containing a word, `answer_seconds` makes every answer take that long (blocking, as
 the real engine's embedding does), and a question containing "explode" raises.
 
-Answers carry answer spans (`index.highlight.add_highlights`), as the real engine's do.
+Answers carry answer spans (`index.highlight.add_highlights`), as the real engine's do. Followed
+topics are matched by the real rule (`index.topics.TopicMatcher`) over these sentences; `embed`
+gives bag-of-words vectors (hashed words of four letters or more), so that questions sharing words
+are similar.
 
 What it saw, for assertions: `questions`; `within` (the doc_ids each question was restricted
 to, None for all articles, in the order of `questions`); `answered` (one `Answered` per answer, in the order
@@ -20,15 +23,18 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from newsbot.index.build import BuildSummary
 from newsbot.index.engine import EngineStats
 from newsbot.index.highlight import add_highlights
 from newsbot.index.store import IndexError_, ReindexRunning
-from newsbot.index.types import Answer, CitedSentence, Document, SourceRef
+from newsbot.index.topics import Topic, TopicMatcher, topic_answer
+from newsbot.index.types import Answer, CitedSentence, Document, Sentence, SourceRef
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -54,6 +60,7 @@ class FakeEngine:
         self.slow: dict[str, threading.Event] = {}
         self.answer_seconds = 0.0
         self.answered: list[Answered] = []
+        self.topics: list[tuple[str, str]] = []  # (topic, doc_id) of each match_topic call
         self.active = 0
         self.peak_active = 0
         self._documents: list[Document] = []
@@ -167,6 +174,22 @@ class FakeEngine:
         with self._lock:
             return list(self._documents)
 
+    def match_topic(self, topic: str, doc_id: str) -> Answer:
+        with self._lock:
+            self.topics.append((topic, doc_id))
+            document = next((d for d in self._documents if d.doc_id == doc_id), None)
+        parsed = Topic.parse(topic)
+        if document is None:
+            return Answer(parsed.text, False, reason="the article is not in the index")
+        return topic_answer(parsed, document, TopicMatcher().run(parsed, document, _spans(document.text)))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in set(_WORD.findall(text.lower())) - STOPWORDS:
+                vectors[row, zlib.crc32(word.rstrip("s").encode()) % 64] += 1.0
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
 
 def _files(root: Path) -> list[Path]:
     if root.is_file():
@@ -184,6 +207,15 @@ def _records(file: Path) -> list[Document]:
 
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _spans(text: str) -> list[Sentence]:
+    found, position = [], 0
+    for sentence in _sentences(text):
+        start = text.find(sentence, position)
+        found.append(Sentence(sentence, start, start + len(sentence)))
+        position = start + len(sentence)
+    return found
 
 
 def _ms(started: float) -> float:

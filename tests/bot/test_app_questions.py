@@ -85,7 +85,8 @@ class TestPrivateQuestions:
         reply = await wait_reply(telegram, telegram.send_text(telegram.private_chat(user), user, "/start"))
         assert "2 news articles, from 2024-05-01 to 2024-05-02" in reply.plain
         assert "/reindex" not in reply.plain  # admin commands are shown to admins only
-        assert [c["command"] for c in telegram.commands] == ["ask", "help"]
+        assert [c["command"] for c in telegram.commands] == ["ask", "follow", "following", "unfollow", "help"]
+        assert "/follow harbour tunnel" in reply.plain
 
     async def test_over_long_question_and_stickers_get_a_short_refusal(self, telegram: FakeTelegram, running_bot, engine):
         user = telegram.user(USER_ID)

@@ -6,7 +6,7 @@ import time
 
 import psycopg
 import pytest
-from newsbot.bot.feedback import NOT_STORED
+from newsbot.bot.feedback import NOT_STORED, ReaderHash
 from newsbot.bot.shared_state import BUSY, DONE, MINE, PgCooldown, PgFeedbackStore, UpdateLedger
 from newsbot.index.postgres.database import Database
 
@@ -22,7 +22,8 @@ class TestPgFeedbackStore:
     def test_two_replicas_count_the_same(self, database: Database, database_url: str):
         other = Database(database_url, max_connections=2)
         try:
-            one, two = PgFeedbackStore(database), PgFeedbackStore(other)
+            readers = ReaderHash.from_secret("the bot's token")  # replicas share the token, so one key
+            one, two = PgFeedbackStore(database, readers), PgFeedbackStore(other, readers)
             first = one.record_question("Who won?", "private", True, 12.0)
             two.record_question("What is the capital of Mongolia?", "group", False, 9.0)
             assert two.record_vote(first, 7, True) and one.record_vote(first, 7, False)  # a changed vote, once per user
@@ -39,6 +40,24 @@ class TestPgFeedbackStore:
             conn.execute("ALTER TABLE newsbot_questions ADD CONSTRAINT refuse CHECK (false) NOT VALID")
         assert store.record_question("Who won?", "private", True, 1.0) == NOT_STORED
         assert store.counts().write_failures == 1 and store.counts().readable
+
+
+    def test_the_question_log_keeps_outcomes_hashed_readers_and_its_days(self, database: Database, database_url: str):
+        readers = ReaderHash.from_secret("token")
+        store = PgFeedbackStore(database, readers, keep_days=30)
+        old = store.record_question("Old?", "private", True, 5.0, user_id=55)
+        store.record_vote(old, 55, helpful=True)
+        store.record_question("What is the capital of Mongolia?", "group", False, 9.0, user_id=55)
+        store.record_question("hi", "private", False, 0.0, user_id=56, outcome="chat")
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("UPDATE newsbot_questions SET asked_at = now() - interval '31 days' WHERE id = %s", (old,))
+            stored = conn.execute("SELECT reader FROM newsbot_questions UNION ALL SELECT user_id FROM newsbot_votes").fetchall()
+        assert 55 not in {row[0] for row in stored} and readers(55) in {row[0] for row in stored}
+        assert store.prune() == 1
+        rows = store.questions_since(0)
+        assert [(r.question, r.outcome, r.reader) for r in rows] == [
+            ("What is the capital of Mongolia?", "declined", readers(55)), ("hi", "chat", readers(56))]
+        assert store.counts().questions == 1 and store.counts().helpful == 0
 
 
 class TestPgCooldown:

@@ -7,7 +7,7 @@ import contextlib
 import re
 from typing import Any
 
-from fake_telegram.records import BotMessage
+from fake_telegram.records import BotMessage, BotPhoto
 from fake_telegram.rules import ApiError, check_markup, checked_text
 
 
@@ -23,6 +23,9 @@ class BotApiMethods:
     commands: list[dict[str, Any]]
     webhook: dict[str, Any] | None
     files: dict[str, tuple[str, bytes]]
+    photos: list[BotPhoto]
+    members: dict[tuple[int, int], str]
+    blocked: set[int]
     confirmed_offset: int
     _updates: list[dict[str, Any]]
     _changed: asyncio.Condition
@@ -71,7 +74,7 @@ class BotApiMethods:
         return [u for u in self._updates[:limit] if not allowed or any(kind in u for kind in allowed)]
 
     async def _send_message(self, params: dict[str, Any]) -> Any:
-        chat = self._known_chat(params.get("chat_id"))
+        chat = self._reachable_chat(params.get("chat_id"))
         plain = checked_text(params.get("text"), params.get("parse_mode"))
         check_markup(params.get("reply_markup"))
         reply = params.get("reply_parameters") or {}
@@ -83,6 +86,35 @@ class BotApiMethods:
                              reply_to, params.get("reply_markup"), history=[params["text"]])
         self.bot_messages[(chat["id"], message.message_id)] = message
         return self._message_json(message)
+
+    async def _send_photo(self, params: dict[str, Any]) -> Any:
+        chat = self._reachable_chat(params.get("chat_id"))
+        photo = params.get("photo")
+        if not isinstance(photo, dict) or not photo.get("content"):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not photo["content"].startswith(b"\x89PNG\r\n\x1a\n") and not photo["content"].startswith(b"\xff\xd8"):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = params.get("caption") or ""
+        if len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        sent = BotPhoto(chat["id"], self._next_message_id(chat["id"]), photo["content"], caption)
+        self.photos.append(sent)
+        size = {"file_id": f"photo-{sent.message_id}", "file_unique_id": f"uphoto-{sent.message_id}", "width": 1200, "height": 840}
+        return {"message_id": sent.message_id, "date": 0, "chat": chat, "from": self.bot_user, "photo": [size], "caption": caption}
+
+    async def _get_chat_member(self, params: dict[str, Any]) -> Any:
+        chat = self._known_chat(params.get("chat_id"))
+        user_id = int(params.get("user_id") or 0)
+        status = self.members.get((chat["id"], user_id), "member")
+        user = {"id": user_id, "is_bot": False, "first_name": "Member"}
+        if status == "administrator":
+            return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+        if status == "creator":
+            return {"status": status, "user": user, "is_anonymous": False}
+        return {"status": status, "user": user}
 
     async def _edit_message_text(self, params: dict[str, Any]) -> Any:
         chat = self._known_chat(params.get("chat_id"))
@@ -137,6 +169,14 @@ class BotApiMethods:
         return {"file_id": params["file_id"], "file_unique_id": f"u{params['file_id']}", "file_size": len(content), "file_path": path}
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _reachable_chat(self, chat_id: Any) -> dict[str, Any]:
+        """A chat the bot may write to: known, and not one whose user blocked the bot."""
+        chat = self._known_chat(chat_id)
+        if chat["id"] in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user" if chat["type"] == "private"
+                           else "Forbidden: bot was kicked from the group chat")
+        return chat
 
     def _known_chat(self, chat_id: Any) -> dict[str, Any]:
         try:

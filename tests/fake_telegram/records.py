@@ -48,3 +48,13 @@ class BotMessage:
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [button for row in rows for button in row]
+
+
+@dataclass
+class BotPhoto:
+    """A photo the bot sent (`content`: the uploaded bytes)."""
+
+    chat_id: int
+    message_id: int
+    content: bytes
+    caption: str

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from fake_telegram.methods import BotApiMethods
-from fake_telegram.records import BotMessage, Call, Fault
+from fake_telegram.records import BotMessage, BotPhoto, Call, Fault
 from fake_telegram.rules import ApiError
 from fake_telegram.updates import UpdateFeeder
 
@@ -56,6 +56,9 @@ class FakeTelegram(UpdateFeeder, BotApiMethods):
         self.commands: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
         self.files: dict[str, tuple[str, bytes]] = {}
+        self.photos: list[BotPhoto] = []  # sendPhoto's uploads
+        self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> getChatMember's status (default "member")
+        self.blocked: set[int] = set()  # chats whose user blocked the bot (or that removed it): sends are 403
         self.confirmed_offset = 0
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -232,6 +235,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
     if request.can_read_body:
         form = await request.post()
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
+        for key, value in form.items():  # an uploaded file (sendPhoto): its name and bytes
+            if isinstance(value, web.FileField):
+                params[key] = {"filename": value.filename, "content": value.file.read()}
     for key, value in list(params.items()):
         if isinstance(value, str) and key not in _STRING_FIELDS:
             with contextlib.suppress(ValueError):
