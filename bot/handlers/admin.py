@@ -137,7 +137,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"Reindex: {escape(running)}",
         feeds_line(shared),
         "",
-        "<b>Questions</b>",
+        f"<b>Questions</b> (the last {shared.settings.log_days:g} days; /gaps: what went unanswered)",
         f"Asked: {counts.questions} · answered: {counts.answered} · not found: {counts.not_found}",
         f"Feedback: 👍 {counts.helpful} helpful · 👎 {counts.not_helpful} not helpful",
     ]
@@ -147,6 +147,10 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines.append(f"⚠️ Not stored since the start: {counts.write_failures} (the feedback database cannot be written; "
                      "answers go on; see the bot's log)")
     await reply(update.effective_message, "\n".join(lines))
+    if counts.readable and update.effective_message is not None:
+        from newsbot.bot.handlers.insights import send_chart  # not at the top: insights imports admin_only from here
+
+        await send_chart(update.effective_message, shared)
 
 
 @admin_only
