@@ -19,12 +19,15 @@ from typing import TYPE_CHECKING
 from newsbot.bot.settings import Settings
 from newsbot.bot.telegram_html import escape
 from newsbot.index.feeds import FeedState, FeedStore, FeedUpdater, UpdatePolicy, UpdateResult
-from newsbot.index.fetch import Fetcher, FetchPolicy
+from newsbot.index.fetch import Fetcher, FetchPolicy, shorten_url
 
 if TYPE_CHECKING:
     from newsbot.bot.services import Services
 
 log = logging.getLogger(__name__)
+# Feeds larger than this are parsed in a process of their own, so that the garbage the parser makes
+# never stalls the chats (index/feeds.py); smaller ones are not worth starting a process for.
+PARSE_APART_BYTES = 512 * 1024
 
 
 class FeedFollower:
@@ -40,8 +43,11 @@ class FeedFollower:
         self.store.seed(settings.feeds)
         self.fetch_policy = FetchPolicy(timeout=settings.feed_timeout, max_bytes=settings.feed_max_bytes,
                                         allow_private=settings.feeds_allow_private)
-        self.update_policy = UpdatePolicy(backoff_first=settings.feed_backoff,
-                                          backoff_most=max(settings.feed_backoff, 6 * 3600.0))
+        self.update_policy = UpdatePolicy(
+            backoff_first=settings.feed_backoff,
+            backoff_most=max(settings.feed_backoff, 6 * 3600.0),
+            parse_apart_bytes=PARSE_APART_BYTES,
+        )
         self.reindex_pending = False  # new articles on disk that no rebuild has picked up yet
         self.polls = 0
         self._wake: asyncio.Event | None = None
@@ -139,6 +145,7 @@ def stats_line(shared: Services) -> str:
     failing = follower.failing()
     line = f"Feeds: {len(follower.feeds())} followed"
     if failing:
-        named = ", ".join(escape(s.title or s.url) for s in failing[:5]) + (" …" if len(failing) > 5 else "")
+        names = (escape(s.title[:100] or shorten_url(s.url)) for s in failing[:5])
+        named = ", ".join(names) + (" …" if len(failing) > 5 else "")
         line += f" · ❌ {len(failing)} failing: {named}"
     return line

@@ -1,4 +1,8 @@
-"""/feeds for admins: list the followed feeds with their last fetch and errors, add one, remove one."""
+"""/feeds for admins: list the followed feeds with their last fetch and errors, add one, remove one.
+
+A URL is checked before it is followed (a malformed one is named in one line); replies show long
+URLs shortened, so that no reply runs past Telegram's message limit.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from newsbot.bot.handlers.replies import reply
 from newsbot.bot.services import services
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape
 from newsbot.index.feeds import FeedState, is_url
+from newsbot.index.fetch import shorten_url, url_problem
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
@@ -45,19 +50,23 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _add(follower: FeedFollower, url: str) -> str:
+    shown = escape(shorten_url(url))
     if not is_url(url):
-        return f"Only http and https URLs can be followed, not {escape(url[:200])}."
+        return f"Only http and https URLs can be followed, not {shown}."
+    problem = url_problem(url)
+    if problem:
+        return f"Cannot follow {shown}: {escape(problem)}."
     if not await follower.add(url):
-        return f"Already following {escape(url)}."
-    return f"➕ Following {escape(url)}; fetching it now. /feeds shows how it went."
+        return f"Already following {shown}."
+    return f"➕ Following {shown}; fetching it now. /feeds shows how it went."
 
 
 async def _remove(follower: FeedFollower, url: str) -> str:
     state = await follower.remove(url)
     if state is None:
-        return f"Not following {escape(url[:200])}; /feeds lists the feeds."
+        return f"Not following {escape(shorten_url(url))}; /feeds lists the feeds."
     kept = f" Its {state.articles} article(s) stay in the index." if state.articles else ""
-    return f"➖ Stopped following {escape(url)}.{kept}"
+    return f"➖ Stopped following {escape(shorten_url(url))}.{kept}"
 
 
 def listing(follower: FeedFollower, now: float | None = None) -> str:
@@ -67,18 +76,21 @@ def listing(follower: FeedFollower, now: float | None = None) -> str:
         return "No feeds followed yet. Add one: <code>/feeds add URL</code>."
     moment = time.time() if now is None else now
     minutes = f"{follower.interval_seconds / 60:g}"
-    lines = [f"<b>Feeds</b> ({len(followed)}, checked every {minutes} min)"]
-    for state in followed:
-        lines.append("")
-        lines.extend(_describe(state, moment))
-    text = "\n".join(lines)
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+    text = f"<b>Feeds</b> ({len(followed)}, checked every {minutes} min)"
+    for shown, state in enumerate(followed):
+        paragraph = "\n\n" + "\n".join(_describe(state, moment))
+        more = f"\n\n… and {len(followed) - shown} more"
+        # Whole paragraphs only: a cut in the middle of a tag or an entity is refused by Telegram.
+        if len(text) + len(paragraph) + len(more) > MESSAGE_LIMIT:
+            return text + more
+        text += paragraph
+    return text
 
 
 def _describe(state: FeedState, now: float) -> list[str]:
     mark = "❌" if state.failing else ("⚠️" if state.error else ("✅" if state.last_success else "⏳"))
-    name = escape(state.title) if state.title else "(no title yet)"
-    lines = [f"{mark} <b>{name}</b>", escape(state.url)]
+    name = escape(state.title[:200]) if state.title else "(no title yet)"
+    lines = [f"{mark} <b>{name}</b>", escape(shorten_url(state.url))]
     if state.last_fetch:
         lines.append(f"{state.articles} article(s) · last fetch {_ago(now - state.last_fetch)} ago")
     if state.failing:

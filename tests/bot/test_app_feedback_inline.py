@@ -93,6 +93,23 @@ class TestHostileButtons:
         assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
         assert stored_counts(settings.feedback_db).helpful == 0
 
+    async def test_a_press_without_data_gets_the_notice_from_an_admin_or_anyone(
+        self, telegram: FakeTelegram, running_bot, caplog
+    ):
+        """Issue 20: an admin's press without data reached /sources' handler and logged a traceback."""
+        from newsbot.bot.handlers.feedback import UNKNOWN_BUTTON
+
+        admin, user = telegram.user(ADMIN_ID, "Ada"), telegram.user(USER_ID)
+        question = telegram.send_text(telegram.private_chat(admin), admin, "who attended the talks?")
+        (answer,) = await wait_answer(telegram, question)
+        presses = []
+        for presser in (admin, user):
+            presses.append(telegram.press_button(presser, answer, "unused"))
+            del telegram._updates[-1]["callback_query"]["data"]  # what a forged press without data looks like
+        await telegram.wait_for(lambda: all(p in telegram.callback_answers for p in presses))
+        assert [telegram.callback_answers[p]["text"] for p in presses] == [UNKNOWN_BUTTON, UNKNOWN_BUTTON]
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info], caplog.text
+
     async def test_sources_next_pressed_twice_is_harmless(self, telegram: FakeTelegram, running_bot, engine: FakeEngine,
                                                           corpus_dir, caplog):
         import asyncio

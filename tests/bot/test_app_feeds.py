@@ -144,6 +144,137 @@ class TestFeedsCommand:
         assert server.requests == []
 
 
+class TestHostileUrls:
+    """Issue 20: a malformed URL ended in a traceback; a 4,000-character one was echoed back in a reply
+    Telegram refused as too long."""
+
+    async def test_a_malformed_url_is_named_in_one_line(
+        self, telegram: FakeTelegram, settings: Settings, engine: FakeEngine, caplog: pytest.LogCaptureFixture
+    ):
+        bot = RunningBot(build_application(with_feeds(settings), engine))
+        await bot.start_polling()
+        try:
+            admin = telegram.user(ADMIN_ID, "Ada")
+            chat = telegram.private_chat(admin)
+            for url, problem in (
+                ("http://[::1", "malformed: Invalid IPv6 URL"),
+                ("http://example.com:99999/rss", "malformed: Port out of range"),
+            ):
+                reply = await wait_reply(telegram, telegram.send_text(chat, admin, f"/feeds add {url}"))
+                assert reply.plain.startswith(f"Cannot follow {url}: {problem}") and "\n" not in reply.plain
+            assert bot.application.bot_data["services"].feeds.feeds() == []
+            assert not [r for r in caplog.records if r.exc_info], caplog.text
+        finally:
+            await bot.stop()
+
+    async def test_a_4000_character_url_is_refused_in_a_short_reply(
+        self, telegram: FakeTelegram, settings: Settings, engine: FakeEngine
+    ):
+        bot = RunningBot(build_application(with_feeds(settings), engine))
+        await bot.start_polling()
+        try:
+            admin = telegram.user(ADMIN_ID, "Ada")
+            url = "http://example.com/" + "x" * 4050
+            reply = await wait_reply(
+                telegram, telegram.send_text(telegram.private_chat(admin), admin, f"/feeds add {url}")
+            )
+            assert "longer than 2048 characters" in reply.plain and len(reply.plain) < 300
+            assert reply.plain.startswith("Cannot follow http://example.com/xxx") and "…" in reply.plain
+        finally:
+            await bot.stop()
+
+    async def test_the_listing_shortens_long_urls_and_fits_one_message(
+        self, telegram: FakeTelegram, settings: Settings, engine: FakeEngine, server: FeedServer
+    ):
+        urls = [server.url(f"/{number}/" + "x" * 1500) for number in range(40)]  # 404s, quickly
+        bot = RunningBot(build_application(with_feeds(settings, *urls), engine))
+        await bot.start_polling()
+        try:
+            admin = telegram.user(ADMIN_ID, "Ada")
+            listing = await wait_reply(telegram, telegram.send_text(telegram.private_chat(admin), admin, "/feeds"))
+            assert listing.plain.startswith("Feeds (40, checked every 15 min)")
+            assert max(len(line) for line in listing.plain.splitlines()) <= 320
+            assert listing.plain.rstrip().endswith("more") and "… and " in listing.plain
+        finally:
+            await bot.stop()
+
+
+class TestABigFeed:
+    async def test_answers_are_not_delayed_while_a_5_mb_feed_is_parsed(
+        self,
+        telegram: FakeTelegram,
+        settings: Settings,
+        engine: FakeEngine,
+        server: FeedServer,
+        monkeypatch: pytest.MonkeyPatch,
+    ):
+        """Issue 20: a 4.9 MB feed (19,467 items) parsed on the event loop delayed every answer by up to 4.7 s."""
+        import asyncio
+        import time
+
+        from newsbot.index import feeds
+
+        parsing: list[float] = []  # when the parse started and ended
+        real = feeds.FeedUpdater._parse
+
+        async def timed(self, page):  # type: ignore[no-untyped-def]
+            parsing.append(time.monotonic())
+            try:
+                return await real(self, page)
+            finally:
+                parsing.append(time.monotonic())
+
+        monkeypatch.setattr(feeds.FeedUpdater, "_parse", timed)
+        items = [
+            (
+                f"Harbour council story number {n} on the new breakwater and the fishing fleet's return",
+                server.url(f"/gone/{n}.html"),
+                f"guid-{n}",
+            )
+            for n in range(19_500)
+        ]
+        body = rss("Big Times", items)
+        assert 4_500_000 < len(body) < 5 * 1024 * 1024
+        server.route("/big.xml", body, "application/rss+xml")
+        bot = RunningBot(build_application(with_feeds(settings), engine))
+        await bot.start_polling()
+        try:
+
+            async def latency(number: int) -> float:
+                user = telegram.user(USER_ID + number)
+                started = time.monotonic()
+                await wait_answer(
+                    telegram,
+                    telegram.send_text(telegram.private_chat(user), user, "Who attended the talks?"),
+                    within=30,
+                )
+                return time.monotonic() - started
+
+            baseline = sorted([await latency(n) for n in range(5)])[2]
+            admin = telegram.user(ADMIN_ID, "Ada")
+            await wait_reply(
+                telegram,
+                telegram.send_text(telegram.private_chat(admin), admin, f"/feeds add {server.url('/big.xml')}"),
+            )
+            await telegram.wait_for(lambda: parsing, within=30)
+            during = []
+            number = 10
+            while len(parsing) < 2:
+                sent = time.monotonic()
+                taken = await latency(number)
+                if len(parsing) < 2 or sent < parsing[1]:
+                    during.append(taken)
+                number += 1
+                await asyncio.sleep(0.02)
+            assert len(during) >= 3, (during, parsing)  # answered while the feed was parsed
+            assert max(during) - baseline < 0.2, (baseline, during)
+            state = bot.application.bot_data["services"].feeds.store.states[server.url("/big.xml")]
+            await telegram.wait_for(lambda: state.kind == "feed", within=30)
+            assert state.title == "Big Times"
+        finally:
+            await bot.stop()
+
+
 class TestSettings:
     def test_feeds_and_interval_from_the_environment(self, bot_env: dict[str, str], corpus_dir: Path):
         env = dict(bot_env, NEWSBOT_FEEDS="https://a.example/rss, https://b.example/atom https://a.example/rss",

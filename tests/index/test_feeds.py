@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from feed_server import FeedServer, article_html, atom, rss
 from newsbot.index import feeds
-from newsbot.index.feeds import FeedStore, FeedUpdater, UpdatePolicy, fetch_into, is_url
-from newsbot.index.fetch import Fetcher, FetchPolicy
+from newsbot.index.feeds import FeedStore, FeedUpdater, UpdatePolicy, fetch_into, is_url, parse_feed, parse_feed_apart
+from newsbot.index.fetch import Fetcher, FetchError, FetchPolicy, Page
 
 FAST = FetchPolicy(timeout=0.3, max_bytes=64 * 1024, max_redirects=3, allow_private=True)
 BACKOFF = UpdatePolicy(backoff_first=60.0, backoff_most=600.0)
@@ -269,6 +269,37 @@ class TestLeftOverItems:
         server.route("/feed.xml", rss("Gazette", add_pages(server, 1)), "application/rss+xml")
         await update(FeedStore(tmp_path), server.url("/feed.xml"))
         assert parses and parses[0] != threading.current_thread().name
+
+
+class TestParsedApart:
+    """Big feeds are parsed in a process of their own: the same result, the same errors."""
+
+    async def test_the_same_feed_as_parsed_here(self):
+        page = Page(
+            "http://127.0.0.1/feed.xml",
+            200,
+            "application/rss+xml",
+            rss("Gazette", [(f"Story {n}", f"http://127.0.0.1/{n}.html", f"g{n}") for n in range(3)]).encode(),
+        )
+        assert await parse_feed_apart(page) == parse_feed(page)
+
+    async def test_broken_xml_and_a_page(self):
+        broken = Page(
+            "http://127.0.0.1/feed.xml", 200, "application/rss+xml", b'<?xml version="1.0"?><rss><channel><ti'
+        )
+        with pytest.raises(FetchError, match="broken feed XML"):
+            await parse_feed_apart(broken)
+        page = Page("http://127.0.0.1/a.html", 200, "text/html", article_html("Title", "Text.").encode())
+        assert await parse_feed_apart(page) is None
+
+    async def test_an_update_parses_apart_above_the_threshold(self, server: FeedServer, tmp_path: Path):
+        server.route("/feed.xml", rss("Gazette", add_pages(server, 2)), "application/rss+xml")
+        store = FeedStore(tmp_path)
+        async with Fetcher(FAST) as fetcher:
+            result = await FeedUpdater(store, fetcher, UpdatePolicy(parse_apart_bytes=0)).update(
+                server.url("/feed.xml")
+            )
+        assert result.new_articles == 2 and store.states[server.url("/feed.xml")].title == "Gazette"
 
 
 class TestMalformedUrls:
