@@ -32,6 +32,11 @@ class TestSettings:
         assert settings.upload_dir == corpus  # uploads go where /reindex reads
         assert settings.webhook_url is None and settings.webhook_secret is None
 
+    def test_follow_limit_and_log_days_from_the_environment(self):
+        assert (Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}).follow_limit, Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}).log_days) == (10, 30)
+        settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_FOLLOW_LIMIT": "3", "NEWSBOT_LOG_DAYS": "7.5"})
+        assert (settings.follow_limit, settings.log_days) == (3, 7.5)
+
     def test_defaults_use_the_shipped_corpus_and_keep_uploads_off(self):
         settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
         assert settings.base_url == "https://api.telegram.org/bot"
@@ -71,6 +76,9 @@ class TestSettings:
             ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_MAX_UPLOAD_MB": "50"}, "NEWSBOT_MAX_UPLOAD_MB must be > 0 and at most 20"),
             ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_WEBHOOK_SECRET": "has space"}, "NEWSBOT_WEBHOOK_SECRET must be"),
             ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_LOG_QUESTIONS": "maybe"}, "NEWSBOT_LOG_QUESTIONS must be 1 or 0 (true or false), got 'maybe'"),
+            ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_FOLLOW_LIMIT": "0"}, "NEWSBOT_FOLLOW_LIMIT must be >= 1 message an hour, got 0"),
+            ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_FOLLOW_LIMIT": "many"}, "NEWSBOT_FOLLOW_LIMIT must be a int, got 'many'"),
+            ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_LOG_DAYS": "-1"}, "NEWSBOT_LOG_DAYS must be > 0, got -1"),
         ],
     )
     def test_bad_values_are_named(self, env: dict[str, str], message: str):

@@ -142,4 +142,4 @@ def test_help_is_quick_and_imports_nothing_heavy(argv):
 
 
 def test_every_subcommand_is_tested():
-    assert SUBCOMMANDS == ["ask", "eval", "index", "serve"]
+    assert SUBCOMMANDS == ["ask", "eval", "index", "report", "serve"]  # report: tests/cli/test_report.py
