@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from newsbot.index.config import EngineConfig
 from newsbot.index.engine import Engine
 from newsbot.index.pipeline.decide import FEATURES

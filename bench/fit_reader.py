@@ -36,6 +36,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from train_decline import fit  # noqa: E402
+
 from newsbot.index.config import EngineConfig  # noqa: E402
 from newsbot.index.engine import Engine  # noqa: E402
 from newsbot.index.metrics import contains_answer  # noqa: E402
@@ -43,7 +45,6 @@ from newsbot.index.pipeline import AnswerPipeline  # noqa: E402
 from newsbot.index.pipeline.decide import DEFAULT_MODEL, FEATURES, DecisionModel  # noqa: E402
 from newsbot.index.pipeline.read import AnswerReader, ReadParams  # noqa: E402
 from newsbot.index.pipeline.records import Reading  # noqa: E402
-from train_decline import fit  # noqa: E402
 
 SEED = 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+
 from newsbot.index.embed import Embedder
 from newsbot.index.grouping import SimilarityGrouper
 

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pysbd
+
 from newsbot.index.answer_types import AnswerType, question_type
 from newsbot.index.highlight import answer_spans
 

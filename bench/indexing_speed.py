@@ -90,9 +90,9 @@ def run_newsbot(backend: str, subset: Path, embedders: dict[str, Any]) -> Run:
 
 def run_tutorial(subset: Path, tutorial: Any) -> Run:
     import faiss
-    from newsbot.index.types import Document
 
     from bench.pipelines import word_chunks
+    from newsbot.index.types import Document
 
     wall, cpu = time.perf_counter(), time.process_time()
     with subset.open(encoding="utf-8") as handle:
@@ -128,12 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         print(render(saved["results"], saved["repeats"], saved["peak_gflops"], saved.get("threads", os.cpu_count() or 1)))
         return 0
 
-    from newsbot.cli.commands import _quiet_libraries
+    from bench.pipelines import TutorialBaseline
+    from newsbot.cli.errors import quiet_libraries
     from newsbot.index.embed import Embedder
 
-    from bench.pipelines import TutorialBaseline
-
-    _quiet_libraries()
+    quiet_libraries()
     backends = [b for b in args.backends.split(",") if b]
     threads = os.cpu_count() or 1
     embedders = {b: Embedder(backend=b, threads=threads) for b in backends}

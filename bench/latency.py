@@ -43,7 +43,8 @@ def ms_stats(values: list[float]) -> dict[str, float]:
 
 
 def questions_table(args: argparse.Namespace) -> dict[str, Any]:
-    from newsbot.cli.commands import _quiet_libraries
+    from bench.pipelines import BM25Baseline, NewsbotPipeline, TutorialBaseline
+    from newsbot.cli.errors import quiet_libraries
     from newsbot.cli.evaluate import eval_index_dir, read_questions
     from newsbot.index.config import EngineConfig
     from newsbot.index.embed import Embedder
@@ -53,9 +54,7 @@ def questions_table(args: argparse.Namespace) -> dict[str, Any]:
     from newsbot.index.pipeline.question import PlainQuestion
     from newsbot.index.progress import TerminalProgress
 
-    from bench.pipelines import BM25Baseline, NewsbotPipeline, TutorialBaseline
-
-    _quiet_libraries()
+    quiet_libraries()
     rows = read_questions(args.questions, args.limit)
     documents = load_corpus(args.corpus).documents
     config = EngineConfig.from_env(backend="onnx")
@@ -143,14 +142,15 @@ def overlap(found: np.ndarray, truth: np.ndarray, k: int) -> float:
 
 def scale_table(args: argparse.Namespace) -> dict[str, Any]:
     import faiss
-    from newsbot.cli.commands import _quiet_libraries
+
+    from newsbot.cli.errors import quiet_libraries
     from newsbot.cli.evaluate import read_questions
     from newsbot.index.embed import Embedder
     from newsbot.index.lexical import terms
     from newsbot.index.store import load
     from newsbot.index.vector_index import make_faiss
 
-    _quiet_libraries()
+    quiet_libraries()
     data = load(args.index_dir)
     base = np.ascontiguousarray(data.chunk_vectors, dtype=np.float32)
     rows = read_questions(args.questions, args.limit)

@@ -124,6 +124,7 @@ async def watch_loop(lags: list[float], pending: list[int], services: Any) -> No
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from fake_telegram import TOKEN, FakeTelegram
+
     from newsbot.bot.app import ALLOWED_UPDATES, build_application, build_engine
     from newsbot.bot.settings import Settings
 
@@ -205,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from newsbot.cli.commands import _quiet_libraries
+    from newsbot.cli.errors import quiet_libraries
 
-    _quiet_libraries()
+    quiet_libraries()
     result = asyncio.run(run(args))
     print(json.dumps(result) if args.json else render(result))
     return 0

@@ -24,10 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main(argv: list[str] | None = None) -> int:
     import psycopg
+    from psycopg import sql
+
     from newsbot.cli import main as cli
     from newsbot.index.postgres import stores
     from newsbot.index.postgres.stores import PgLexicalStore, table
-    from psycopg import sql
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)

@@ -75,8 +75,9 @@ def pg_dense(conn: Any, vectors: np.ndarray, queries: np.ndarray, truth: np.ndar
 def pg_lexical(conn: Any, data: Any, size: int, query_terms: list[list[str]], rng: np.random.Generator) -> dict[str, Any]:
     """newsbot's BM25 store (sparsevec weights, GIN over term ids) over `size` synthesised chunks."""
     import bm25s
-    from newsbot.index.lexical import LexicalIndex
     from pgvector import SparseVector
+
+    from newsbot.index.lexical import LexicalIndex
 
     corpus = synthesise_terms(data, size, rng)
     started = time.perf_counter()
@@ -128,13 +129,14 @@ def pg_lexical(conn: Any, data: Any, size: int, query_terms: list[list[str]], rn
 def main(argv: list[str] | None = None) -> int:
     import faiss
     import psycopg
-    from newsbot.cli.commands import _quiet_libraries
+    from pgvector.psycopg import register_vector
+
+    from newsbot.cli.errors import quiet_libraries
     from newsbot.cli.evaluate import read_questions
     from newsbot.index.embed import Embedder
     from newsbot.index.lexical import terms
     from newsbot.index.store import load
     from newsbot.index.vector_index import make_faiss
-    from pgvector.psycopg import register_vector
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, required=True)
@@ -150,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-lexical", action="store_true", help="BM25 in PostgreSQL only")
     args = parser.parse_args(argv)
 
-    _quiet_libraries()
+    quiet_libraries()
     data = load(args.index_dir)
     base = np.ascontiguousarray(data.chunk_vectors, dtype=np.float32)
     rows = read_questions(args.questions, args.limit)

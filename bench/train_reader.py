@@ -141,8 +141,9 @@ def _cut(sentence: str, answer: str) -> str | None:
 
 def build_examples(data_dir: Path, seed: int, limit: int | None = None) -> list[Example]:
     """Every training example, shuffled with `seed` (see the module's docstring)."""
-    from newsbot.index.sentences import split_sentences
     from tqdm import tqdm
+
+    from newsbot.index.sentences import split_sentences
 
     rng = random.Random(seed)
     paragraphs = {p["id"]: p for p in _read_jsonl_gz(data_dir / "corpus.jsonl.gz")}
@@ -361,6 +362,7 @@ def main() -> None:
 
     import numpy as np
     import torch
+
     from newsbot.index.embed import default_model_path
 
     torch.manual_seed(args.seed)

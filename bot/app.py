@@ -16,16 +16,17 @@ import warnings
 from typing import Any
 from urllib.parse import urlsplit
 
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.warnings import PTBDeprecationWarning
+
 from newsbot.bot import handlers, logsafe
 from newsbot.bot.delivery import RetryingRateLimiter
 from newsbot.bot.handlers.replies import reply
 from newsbot.bot.replicas import AcknowledgingQueue, LedgerApplication
 from newsbot.bot.services import AnswerEngine, Services
 from newsbot.bot.settings import Settings, SettingsError
-from telegram import BotCommand, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 

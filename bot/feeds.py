@@ -16,6 +16,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from newsbot.bot.rebuild import stop_when
 from newsbot.bot.settings import Settings
 from newsbot.bot.telegram_html import escape
 from newsbot.index.feeds import FeedState, FeedStore, FeedUpdater, UpdatePolicy, UpdateResult
@@ -124,8 +125,6 @@ class FeedFollower:
         try:
             self.reindex_pending = False
             loop = asyncio.get_running_loop()
-            from newsbot.bot.rebuild import stop_when  # not at the top: rebuild imports services, which imports this
-
             # Stopped at its next step when the bot shuts down (Services.stopping, bot/rebuild.py).
             summary = await loop.run_in_executor(shared.rebuild_pool, lambda: shared.engine.reindex(progress=stop_when(shared.stopping)))
         except Exception as error:

@@ -31,12 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from newsbot.bot.follow_store import QUESTION, SENT, WAITING, Follow, FollowStore, Waiting, fold
-from newsbot.bot.telegram_html import MESSAGE_LIMIT, Line, Section, answer_sections, pack
-from newsbot.index.types import Answer, CitedSentence, Document
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+
+from newsbot.bot.follow_store import QUESTION, SENT, WAITING, Follow, FollowStore, Waiting, fold
+from newsbot.bot.telegram_html import MESSAGE_LIMIT, Line, Section, answer_sections, pack
+from newsbot.index.types import Answer, CitedSentence, Document
 
 if TYPE_CHECKING:
     from newsbot.bot.services import Services

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from newsbot.bot.feedback import DECLINED, LoggedQuestion
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape, telegram_length
 from newsbot.index.grouping import SimilarityGrouper

@@ -19,13 +19,17 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from newsbot.bot.services import Services
+from telegram import Message
+from telegram.error import TelegramError
+
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape
 from newsbot.index.build import relative_names
 from newsbot.index.store import IndexError_
-from telegram import Message
-from telegram.error import TelegramError
+
+if TYPE_CHECKING:  # services imports feeds, which imports stop_when from here
+    from newsbot.bot.services import Services
 
 log = logging.getLogger(__name__)
 

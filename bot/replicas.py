@@ -16,9 +16,10 @@ import asyncio
 import logging
 from typing import Any
 
-from newsbot.bot.shared_state import BUSY, MINE
 from telegram import Update
 from telegram.ext import Application
+
+from newsbot.bot.shared_state import BUSY, MINE
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from telegram.ext import CallbackContext
+
 from newsbot.bot import follows
 from newsbot.bot.conversation import Conversations
 from newsbot.bot.feedback import FeedbackStore, ReaderHash
@@ -24,7 +26,6 @@ from newsbot.bot.feeds import FeedFollower
 from newsbot.bot.settings import Settings
 from newsbot.bot.shared_state import SharedState
 from newsbot.index.types import Answer, Document
-from telegram.ext import CallbackContext
 
 T = TypeVar("T")
 

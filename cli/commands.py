@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from newsbot.cli.main import CliError
+from newsbot.cli.errors import CliError, quiet_libraries
 from newsbot.index.progress import TerminalProgress
 
 
@@ -16,7 +16,7 @@ def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  #
     from newsbot.index.engine import Engine
     from newsbot.index.store import IndexError_
 
-    _quiet_libraries()
+    quiet_libraries()
     try:
         config = EngineConfig.from_env(
             backend=getattr(args, "backend", None), index_dir=args.index_dir, faiss_index=getattr(args, "faiss_index", None),
@@ -27,19 +27,10 @@ def _engine(args: argparse.Namespace, corpus_paths: list[str] | None = None):  #
         raise CliError(str(error)) from None
 
 
-def _quiet_libraries() -> None:
-    import logging
-    import warnings
-
-    for name in ("transformers", "sentence_transformers", "bm25s", "trafilatura", "htmldate"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", module="transformers")
-    # transformers (only imported by the torch backend) is quieted where it is loaded.
-
-
 def run_index(args: argparse.Namespace) -> int:
     """Build or update an index and print what was done."""
     from newsbot.index.feeds import is_url
+    from newsbot.index.fetch import shorten_url, url_problem
     from newsbot.index.store import IndexError_
 
     urls = [p for p in args.paths if is_url(p)]
@@ -47,6 +38,9 @@ def run_index(args: argparse.Namespace) -> int:
     other = [p for p in paths if "://" in p]
     if other:
         raise CliError("only http and https URLs can be indexed, got " + ", ".join(other))
+    malformed = [f"{shorten_url(url)} ({problem})" for url in urls if (problem := url_problem(url))]
+    if malformed:
+        raise CliError("not a URL that can be fetched: " + "; ".join(malformed))
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise CliError("no such file or directory: " + ", ".join(missing))

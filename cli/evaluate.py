@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from newsbot.cli.main import CliError
+
+from newsbot.cli.errors import CliError, quiet_libraries
 from newsbot.index.config import EngineConfig
 
 RETRIEVAL_DEPTH = 20
@@ -113,9 +114,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CliError(str(error)) from None
 
-    from newsbot.cli.commands import _quiet_libraries
-
-    _quiet_libraries()
+    quiet_libraries()
     from newsbot.index.config import ConfigError
 
     try:

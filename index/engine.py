@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from newsbot.index import store
 from newsbot.index.build import BuildSummary, Progress, build_index, source_fingerprint
 from newsbot.index.config import EngineConfig

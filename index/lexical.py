@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from newsbot.index.language import WORD
 
 _WORD = WORD
@@ -59,6 +60,15 @@ def terms(text: str) -> list[str]:
     """BM25 terms of `text`: words without stopwords, stemmed."""
     kept = [w for w in words(text) if w not in STOPWORDS]
     return stems(kept)
+
+
+def shown_words(text: str) -> tuple[tuple[str, str], ...]:
+    """Stemmed term -> the word of `text` it came from (for the "don't mention: X" hint)."""
+    shown: dict[str, str] = {}
+    for match in WORD.finditer(text):
+        for term in terms(match.group()):
+            shown.setdefault(term, match.group())
+    return tuple(shown.items())
 
 
 def stems(lowercased: list[str]) -> list[str]:

@@ -47,7 +47,7 @@ def cache_root(cache_dir: Path | None = None) -> Path:
 
 def export_fingerprint(model_path: Path) -> str:
     """The weights' fingerprint (the one the index records) with the export recipe."""
-    from newsbot.index.embed import model_fingerprint
+    from newsbot.index.model_files import model_fingerprint
 
     recipe = f"{model_fingerprint(model_path)}-export-{EXPORT_VERSION}-opset-{OPSET}"
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]

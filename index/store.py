@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
 from newsbot.index.lexical import LexicalIndex
 from newsbot.index.lexicon import Lexicon
 from newsbot.index.stores import FaissVectorStore
@@ -96,6 +97,11 @@ class IndexData:
     def generation(self) -> str:
         """The name of the generation directory this data was loaded from (or written to)."""
         return self.path.name if self.path else ""
+
+    @property
+    def model_path(self) -> str:
+        """The model the vectors were made with (the manifest's; the engine refuses any other)."""
+        return self.manifest.model_path
 
     # -- named access for the answer pipeline (the arrays above are the storage format) -----
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+
 from newsbot.index.language import MONTHS, NUMBER_WORDS
 
 

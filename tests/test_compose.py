@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+
 from newsbot.index import store
 from newsbot.index.postgres.database import Database
 

@@ -20,9 +20,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from newsbot.index import store
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+
+from newsbot.index import store
 
 REPO = Path(__file__).parents[1]
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from newsbot.bot.handlers import admin, feedback, feeds, follows, groups, inline, insights, questions
 from telegram.ext import Application
+
+from newsbot.bot.handlers import admin, feedback, feeds, follows, groups, inline, insights, questions
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

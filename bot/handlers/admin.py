@@ -1,34 +1,34 @@
 """Admin commands (/reindex, /stats, /sources) and document uploads, for NEWSBOT_ADMINS only.
 
-`admin_only` checks the user on every call; anyone else gets a short refusal and nothing happens.
+`admin_only` (bot/handlers/access.py) checks the user on every call; anyone else gets a short refusal
+and nothing happens.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from newsbot.bot.feeds import stats_line as feeds_line
-from newsbot.bot.filters import NEW_MESSAGE, PRIVATE
-from newsbot.bot.handlers.replies import NO_PREVIEW, reply
-from newsbot.bot.rebuild import progress_text, rebuild
-from newsbot.bot.services import services
-from newsbot.bot.telegram_html import escape
-from newsbot.bot.uploads import UploadRefused, check_upload, save
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from newsbot.bot.feeds import stats_line as feeds_line
+from newsbot.bot.filters import NEW_MESSAGE, PRIVATE
+from newsbot.bot.handlers.access import admin_only
+from newsbot.bot.handlers.insights import send_chart
+from newsbot.bot.handlers.replies import NO_PREVIEW, reply
+from newsbot.bot.rebuild import progress_text, rebuild
+from newsbot.bot.services import services
+from newsbot.bot.telegram_html import escape
+from newsbot.bot.uploads import UploadRefused, check_upload, save
+
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 SOURCES_PER_PAGE = 10
-REFUSAL = "Sorry, only the bot's admins can do that."
 BUSY = "A reindex is already running; please wait until it is done."
 
 
@@ -38,24 +38,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("sources", sources, filters=NEW_MESSAGE))
     application.add_handler(CallbackQueryHandler(sources_page, pattern=r"^src:\d{1,9}$"))
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.Document.ALL, upload))
-
-
-def admin_only(handler: Handler) -> Handler:
-    """Run `handler` for admins; refuse everyone else briefly."""
-
-    @functools.wraps(handler)
-    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        if services(context).is_admin(user.id if user else None):
-            await handler(update, context)
-            return
-        log.info("refused %s to non-admin user %s", handler.__name__, user.id if user else None)
-        if update.callback_query is not None:
-            await update.callback_query.answer(REFUSAL, show_alert=True)
-        else:
-            await reply(update.effective_message, REFUSAL)
-
-    return checked
 
 
 @admin_only
@@ -148,8 +130,6 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                      "answers go on; see the bot's log)")
     await reply(update.effective_message, "\n".join(lines))
     if counts.readable and update.effective_message is not None:
-        from newsbot.bot.handlers.insights import send_chart  # not at the top: insights imports admin_only from here
-
         await send_chart(update.effective_message, shared)
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import re
 
-from newsbot.bot.feedback import NOT_STORED, FeedbackUnavailable
-from newsbot.bot.services import services
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ContextTypes
+
+from newsbot.bot.feedback import NOT_STORED, FeedbackUnavailable
+from newsbot.bot.services import services
 
 # Twenty digits hold any SQLite id; longer is forged and goes to `unknown_button`.
 VOTE = re.compile(r"^fb:(\d{1,20}):([+-])$")

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import time
 
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
 from newsbot.bot.feeds import FeedFollower
 from newsbot.bot.filters import NEW_MESSAGE
-from newsbot.bot.handlers.admin import admin_only
+from newsbot.bot.handlers.access import admin_only
 from newsbot.bot.handlers.replies import reply
 from newsbot.bot.services import services
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape
 from newsbot.index.feeds import FeedState, is_url
 from newsbot.index.fetch import shorten_url, url_problem
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
 
 USAGE = "Usage: <code>/feeds</code> lists the feeds, <code>/feeds add URL</code>, <code>/feeds remove URL</code>."
 OFF = "Feeds are off: set NEWSBOT_FEEDS_DIR, or NEWSBOT_CORPUS to a directory, so fetched articles have a home."

@@ -12,16 +12,17 @@ import asyncio
 import logging
 import re
 
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes
+
 from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, has_words
 from newsbot.bot.follow_store import QUESTION, TOPIC, Follow, fold
 from newsbot.bot.handlers.replies import reply
 from newsbot.bot.services import services
 from newsbot.bot.telegram_html import escape
 from newsbot.index.topics import Topic, TopicError
-from telegram import Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,12 @@ mention the bot). Silence, because a bot that answers what was not said to it is
 
 from __future__ import annotations
 
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
 from newsbot.bot.filters import ADDRESSED_TO_BOT, GROUPS, NEW_MESSAGE, without_mention
 from newsbot.bot.handlers.questions import answer_question
 from newsbot.bot.handlers.replies import reply
-from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

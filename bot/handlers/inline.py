@@ -6,6 +6,10 @@ import asyncio
 import hashlib
 import time
 
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, InlineQueryHandler
+
 from newsbot.bot.filters import has_words
 from newsbot.bot.handlers.replies import NO_PREVIEW
 from newsbot.bot.questionlog import QuestionLog
@@ -13,9 +17,6 @@ from newsbot.bot.render import NOT_FOUND
 from newsbot.bot.services import services
 from newsbot.bot.telegram_html import render_single
 from newsbot.index.types import Answer
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 MIN_QUERY_CHARS = 3  # Telegram sends a query per keystroke; "wh" is not a question yet
 CACHE_SECONDS = 60

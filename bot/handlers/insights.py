@@ -11,15 +11,16 @@ import asyncio
 import logging
 import time
 
+from telegram import InputFile, Message, Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
 from newsbot.bot.chart import last_days, questions_chart
 from newsbot.bot.feedback import FeedbackUnavailable
 from newsbot.bot.filters import NEW_MESSAGE
 from newsbot.bot.gaps import find_gaps, render_gaps
-from newsbot.bot.handlers.admin import admin_only
+from newsbot.bot.handlers.access import admin_only
 from newsbot.bot.handlers.replies import reply
 from newsbot.bot.services import Services, services
-from telegram import InputFile, Message, Update
-from telegram.ext import Application, CommandHandler, ContextTypes
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,16 @@ from __future__ import annotations
 import asyncio
 import time
 
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
 from newsbot.bot.conversation import Context
 from newsbot.bot.feedback import CHAT
 from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
@@ -20,15 +30,6 @@ from newsbot.bot.telegram_html import escape, render_answer
 from newsbot.index.followup import Thread, leans_on_context, resolve
 from newsbot.index.pipeline.normalise import THANKS, only_chat
 from newsbot.index.types import Answer
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from telegram.constants import ChatType
-from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 NO_WORDS = "Please ask your question in words, for example: <code>Who attended the talks?</code>"
 NO_QUESTION = "Hi! Ask me a question about the articles, for example: <code>Who attended the talks?</code>"

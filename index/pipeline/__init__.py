@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
 from newsbot.index.pipeline.candidates import SentenceCandidates
 from newsbot.index.pipeline.check import AnswerCheck
 from newsbot.index.pipeline.choose import ChoiceParams, SentenceChooser

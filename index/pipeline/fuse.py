@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from newsbot.index.pipeline.records import FusedHit, Retrieved
 from newsbot.index.store import IndexData
 

@@ -27,9 +27,9 @@ from functools import lru_cache
 
 from newsbot.index.answer_types import ASKING, is_list_question, question_type
 from newsbot.index.language import COUNTING, HOW_MANY_MUCH, QUESTION_WORDS, WH_WORDS, WORD
-from newsbot.index.lexical import STOPWORDS, terms
+from newsbot.index.lexical import STOPWORDS, shown_words, terms
 from newsbot.index.lexicon import Lexicon
-from newsbot.index.pipeline.question import shown_words
+from newsbot.index.model_files import english_words
 from newsbot.index.pipeline.records import Question
 from newsbot.index.store import IndexData
 
@@ -197,6 +197,7 @@ class QuestionNormaliser:
     def run(self, data: IndexData | None, raw: str) -> Question:
         raw = " ".join(raw.split())
         lexicon = data.lexicon if data is not None else Lexicon()
+        english = english_words(data.model_path if data is not None else None)  # of the configured model
         text = strip_noise(raw)
         rewrites: list[str] = []
         equivalents: dict[str, list[tuple[str, ...]]] = {}
@@ -215,7 +216,7 @@ class QuestionNormaliser:
         for match in tokens:
             pieces.append(text[cursor : match.start()])
             word = match.group()
-            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years, dropped, previous)
+            replacement = self._rewrite(word, lexicon, rewrites, equivalents, extra, shouting, lookups, short_years, dropped, previous, english)
             previous = replacement.split()[-1].lower() if replacement.split() else ""
             pieces.append(replacement)
             cursor = match.end()
@@ -333,8 +334,10 @@ class QuestionNormaliser:
         short_years: frozenset[str] = frozenset(),
         dropped: list[str] | None = None,
         previous: str = "",
+        english: frozenset[str] = frozenset(),
     ) -> str:
-        """`word` as the articles may write it; `previous`: the word before it ("" first)."""
+        """`word` as the articles may write it; `previous`: the word before it ("" first); `english`:
+        the words of the model's vocabulary (spelled right, whatever the corpus says)."""
         dropped = [] if dropped is None else dropped
         lower = word.lower().replace("’", "'")
         own = terms(word)
@@ -397,22 +400,22 @@ class QuestionNormaliser:
             and lookups[0] > 0
         ):
             # "wheere was he found", "in wich year", "hw mnay": the question word decides the answer type
-            asking = _question_word_typo(lower, previous) if lexicon.counts.get(lower, 0) == 0 else None
+            asking = _question_word_typo(lower, previous, english) if lexicon.counts.get(lower, 0) == 0 else None
             if asking:
                 rewrites.append(f"{word} -> {asking}")
                 dropped.extend(own)  # no term of the question any more
                 return asking
-            english = lower in english_words()
-            if english and len(word) < 5:
+            is_english = lower in english
+            if is_english and len(word) < 5:
                 return word
             lookups[0] -= 1
-            correction = self._closest(lower, lexicon, 1 if english else None)
+            correction = self._closest(lower, lexicon, 1 if is_english else None)
             if correction:
-                rewrites.append(f"{word} ~ {correction}" if english else f"{word} -> {correction}")
+                rewrites.append(f"{word} ~ {correction}" if is_english else f"{word} -> {correction}")
                 for t in own:
                     equivalents.setdefault(t, []).append(tuple(terms(correction)))
                 extra.extend(terms(correction))
-                return word if english else f"{word} {correction}"  # both, for the encoder: a rare word may be no typo
+                return word if is_english else f"{word} {correction}"  # both, for the encoder: a rare word may be no typo
         return word
 
     def _closest(self, word: str, lexicon: Lexicon, at_most: int | None = None) -> str | None:
@@ -445,32 +448,17 @@ _WH_WORDS, _COUNTING, _QUESTION_WORDS = WH_WORDS, COUNTING, QUESTION_WORDS
 _BEFORE_WH = frozenset({"", "in", "at", "from", "to", "of", "by", "for", "on", "with", "and", "but", "so"})
 
 
-def _question_word_typo(word: str, previous: str) -> str | None:
+def _question_word_typo(word: str, previous: str, english: frozenset[str]) -> str | None:
     """The question word `word` is one typo away from ("wheere", "wich", "waht"), if only one, where
     a question word stands: first, after a preposition, or "many"/"much" after "how". Never an
     English word ("show", "whole", "wheat") or a question word itself."""
     from rapidfuzz.distance import OSA
 
-    if word in _QUESTION_WORDS or word in english_words():
+    if word in _QUESTION_WORDS or word in english:
         return None
     allowed = _COUNTING if previous == "how" else _WH_WORDS if previous in _BEFORE_WH else ()
     close = [w for w in allowed if OSA.distance(word, w, score_cutoff=1) <= 1]
     return close[0] if len(close) == 1 else None
-
-
-@lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Whole English words of the embedding model's WordPiece vocabulary (about 20,000): a word
-    in it is spelled right, whatever the corpus says. Empty when the model is not installed."""
-    try:
-        import json
-
-        from newsbot.index.embed import default_model_path
-
-        vocabulary = json.loads((default_model_path() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
-    except (ImportError, OSError, ValueError, KeyError):
-        return frozenset()
-    return frozenset(w for w in vocabulary if w.isalpha() and w.isascii() and len(w) >= 3)
 
 
 def _expansions(short: str, lexicon: Lexicon) -> tuple[str, ...]:

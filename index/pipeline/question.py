@@ -8,19 +8,10 @@ from __future__ import annotations
 
 from newsbot.index.answer_types import is_list_question, question_type
 from newsbot.index.language import WORD
-from newsbot.index.lexical import terms
+from newsbot.index.lexical import shown_words, terms
 from newsbot.index.pipeline.records import Question
 
 _WORD = WORD
-
-
-def shown_words(text: str) -> tuple[tuple[str, str], ...]:
-    """Stemmed term -> the word of `text` it came from (for the "don't mention: X" hint)."""
-    shown: dict[str, str] = {}
-    for match in _WORD.finditer(text):
-        for term in terms(match.group()):
-            shown.setdefault(term, match.group())
-    return tuple(shown.items())
 
 
 def make_question(raw: str, text: str | None = None, rewrites: tuple[str, ...] = (), extra_terms: tuple[str, ...] = ()) -> Question:

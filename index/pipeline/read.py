@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from newsbot.index.pipeline.records import Question, Reading, Scored, Span
 from newsbot.index.reader_window import MAX_TOKENS, Window, build_window, question_text
 from newsbot.index.store import IndexData, IndexError_
@@ -66,8 +67,9 @@ class ReaderModel:
 
     def _open(self) -> None:
         import onnxruntime as ort
-        from newsbot.index.embed import default_model_path
         from tokenizers import Tokenizer
+
+        from newsbot.index.model_files import default_model_path
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from newsbot.index.pipeline.records import Retrieved
 from newsbot.index.store import IndexData
 

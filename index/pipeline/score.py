@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from newsbot.index.answer_types import asked_noun, has_type, main_clause, names_asked_noun
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence

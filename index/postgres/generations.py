@@ -22,6 +22,7 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
+
 from newsbot.index import store
 from newsbot.index.postgres.database import WRITER_LOCK, Database, DatabaseError, GenerationGone, _configure
 from newsbot.index.postgres.stores import PgIndexData, PgLexicalStore, PgVectorStore, table

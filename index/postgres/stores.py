@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from newsbot.index.store import IndexData
 
 # HNSW returns at most ef_search rows; twice the depth asked for (100 by default) returns the exact

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from newsbot.index import store
 from newsbot.index.postgres.stores import table
 from newsbot.index.types import Document

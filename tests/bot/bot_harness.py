@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from fake_telegram import BotMessage, FakeTelegram
+from telegram.ext import Application
+
 from newsbot.bot import logsafe
 from newsbot.bot.app import ALLOWED_UPDATES, webhook_options
 from newsbot.bot.settings import Settings
-from telegram.ext import Application
 
 ADMIN_ID = 1001
 USER_ID = 2002

@@ -11,6 +11,7 @@ import pytest
 from bot_harness import ADMIN_ID, ARTICLES, RunningBot, StartBot
 from fake_engine import FakeEngine
 from fake_telegram import TOKEN, FakeTelegram
+
 from newsbot.bot.app import build_application
 from newsbot.bot.settings import Settings
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from newsbot.index.build import BuildSummary
 from newsbot.index.engine import EngineStats
 from newsbot.index.highlight import add_highlights

@@ -16,8 +16,9 @@ from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 
-import newsbot.bot.app  # noqa: E402
 from fake_engine import FakeEngine  # noqa: E402
+
+import newsbot.bot.app  # noqa: E402
 from newsbot.cli import main as cli  # noqa: E402
 from newsbot.index.types import Answer  # noqa: E402
 

@@ -26,9 +26,10 @@ from typing import Any
 from bot_harness import ADMIN_ID, USER_ID, StartBot, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import BOT_USERNAME, FakeTelegram, parse_html
-from newsbot.bot.app import ALLOWED_UPDATES
-from newsbot.bot.handlers.admin import REFUSAL
 from telegram import Update
+
+from newsbot.bot.app import ALLOWED_UPDATES
+from newsbot.bot.handlers.access import REFUSAL
 
 PHOTO = [{"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 90, "file_size": 1000}]
 STICKER = {"file_id": "s1", "file_unique_id": "us1", "type": "regular", "width": 512, "height": 512,

@@ -26,9 +26,10 @@ from bot_harness import (
 )
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram
+from telegram.error import BadRequest, NetworkError, TimedOut
+
 from newsbot.bot.app import NETWORK_NOTE
 from newsbot.bot.delivery import Failure, RetryingRateLimiter, failure_of, may_retry
-from telegram.error import BadRequest, NetworkError, TimedOut
 
 READ_TIMEOUT = 1.0  # the bot's wait for Telegram's answer, short so that a timeout test is quick
 POLL_TIMEOUT = 1.0  # the long poll; getUpdates times out after POLL_TIMEOUT + READ_TIMEOUT

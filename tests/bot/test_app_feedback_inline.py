@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot_harness import ADMIN_ID, OTHER_USER_ID, USER_ID, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram, parse_html
+
 from newsbot.bot.feedback import Counts, FeedbackStore
 
 

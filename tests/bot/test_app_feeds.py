@@ -15,6 +15,7 @@ from bot_harness import ADMIN_ID, USER_ID, RunningBot, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram
 from feed_server import FeedServer, article_html, rss
+
 from newsbot.bot.app import build_application
 from newsbot.bot.settings import Settings, SettingsError
 

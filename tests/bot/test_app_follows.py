@@ -16,6 +16,7 @@ from bot_harness import ADMIN_ID, OTHER_USER_ID, USER_ID, RunningBot, StartBot, 
 from fake_engine import FakeEngine
 from fake_telegram import BotMessage, FakeTelegram
 from feed_server import FeedServer, article_html, rss
+
 from newsbot.bot.follow_store import FollowStore
 from newsbot.bot.follows import FollowNotifier
 from newsbot.bot.services import Services
@@ -256,8 +257,9 @@ class TestReplicas:
     async def test_two_replicas_send_each_article_to_each_follower_once(
         self, telegram: FakeTelegram, settings: Settings, engine: FakeEngine, corpus_dir: Path, database_url: str
     ):
-        from newsbot.index.postgres.database import Database
         from telegram import Bot
+
+        from newsbot.index.postgres.database import Database
 
         user = telegram.user(USER_ID)
         telegram.private_chat(user)

@@ -19,6 +19,7 @@ from typing import Any
 from bot_harness import RunningBot, StartBot
 from fake_engine import FakeEngine
 from fake_telegram import Call, FakeTelegram
+
 from newsbot.bot.services import Services
 
 CHATS = 200

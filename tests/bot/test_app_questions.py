@@ -127,6 +127,7 @@ class TestCooldown:
         from dataclasses import replace
 
         from bot_harness import RunningBot
+
         from newsbot.bot.app import build_application
 
         bot = RunningBot(build_application(replace(settings, cooldown_seconds=60), engine))

@@ -19,6 +19,7 @@ import pytest
 from bot_harness import ADMIN_ID, RunningBot, StartBot, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import Call, FakeTelegram
+
 from newsbot.bot.app import NETWORK_NOTE, SORRY, build_application, build_engine
 from newsbot.bot.settings import Settings
 

@@ -8,6 +8,7 @@ import logging
 from bot_harness import ADMIN_ID, USER_ID, RunningBot, free_port, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import TOKEN, FakeTelegram
+
 from newsbot.bot.app import build_application
 from newsbot.bot.logsafe import REDACTED
 from newsbot.bot.settings import Settings

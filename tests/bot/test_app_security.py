@@ -11,8 +11,9 @@ import pytest
 from bot_harness import ADMIN_ID, USER_ID, RunningBot, free_port, names_in, wait_answer, wait_reply
 from fake_engine import FakeEngine
 from fake_telegram import FakeTelegram
+
 from newsbot.bot.app import build_application
-from newsbot.bot.handlers.admin import REFUSAL
+from newsbot.bot.handlers.access import REFUSAL
 from newsbot.bot.services import Services
 from newsbot.bot.settings import Settings
 

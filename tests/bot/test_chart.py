@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
 from newsbot.bot.chart import Day, daily, last_days, questions_chart
 from newsbot.bot.feedback import LoggedQuestion
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsbot.bot.conversation import Conversations
 from newsbot.index.followup import start_thread
 

@@ -61,6 +61,7 @@ class TestAFullDatabase:
 
     def test_writes_fail_softly_are_logged_once_and_counted(self, tmp_path: Path, caplog):
         import pytest
+
         from newsbot.bot.feedback import NOT_STORED, FeedbackUnavailable
 
         store = FeedbackStore(tmp_path / "feedback.sqlite3")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from newsbot.bot.follow_store import QUESTION, SENT, TOPIC, WAITING, FollowStore, fold
 from newsbot.index.postgres.database import Database
 

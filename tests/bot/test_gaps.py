@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fake_engine import FakeEngine
+
 from newsbot.bot.feedback import LoggedQuestion
 from newsbot.bot.gaps import Gap, find_gaps, render_gaps
 from newsbot.bot.telegram_html import telegram_length

@@ -7,6 +7,7 @@ import logging
 import pytest
 from bot_harness import USER_ID, StartBot, wait_answer, wait_reply
 from fake_telegram import BOT_USERNAME, FakeTelegram
+
 from newsbot.bot.app import NETWORK_NOTE
 from newsbot.bot.questionlog import QuestionLog
 

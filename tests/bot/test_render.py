@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+
 from newsbot.bot.render import BOLD, NORMAL, answer_record, render_json, render_text, terminal_bold
 from newsbot.index.types import Answer, CitedSentence, SourceRef
 

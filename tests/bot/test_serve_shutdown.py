@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from bot_harness import OTHER_USER_ID, USER_ID, wait_answer
 from fake_telegram import TOKEN, FakeTelegram
+
 from newsbot.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[2]

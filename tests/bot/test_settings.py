@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fake_telegram import TOKEN
+
 from newsbot.bot.settings import Secret, Settings, SettingsError
 from newsbot.cli.main import main
 

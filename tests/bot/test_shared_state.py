@@ -6,6 +6,7 @@ import time
 
 import psycopg
 import pytest
+
 from newsbot.bot.feedback import NOT_STORED, ReaderHash
 from newsbot.bot.shared_state import BUSY, DONE, MINE, PgCooldown, PgFeedbackStore, UpdateLedger
 from newsbot.index.postgres.database import Database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_telegram import parse_html, utf16_length
+
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, Line, Section, escape, pack, render_answer, render_single
 from newsbot.index.types import Answer, CitedSentence, SourceRef
 

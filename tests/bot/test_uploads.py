@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from newsbot.bot.uploads import UploadRefused, check_upload, safe_file_name, save
 
 

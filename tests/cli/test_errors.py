@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from newsbot.cli.main import build_parser, main
 
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))  # the console script, as a user runs it

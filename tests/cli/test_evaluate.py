@@ -2,8 +2,10 @@ import json
 from pathlib import Path
 
 import pytest
+
+from newsbot.cli.errors import CliError
 from newsbot.cli.evaluate import eval_index_dir, gold_doc_ids, read_questions, render_table
-from newsbot.cli.main import CliError, main
+from newsbot.cli.main import main
 from newsbot.index.metrics import Outcome, summarise
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from feed_server import FeedServer, article_html, rss
+
 from newsbot.cli.main import main
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from newsbot.index.embed import Embedder
 
 DIMENSION = 384  # all-MiniLM-L6-v2, whose tokenizer the fake embedder keeps

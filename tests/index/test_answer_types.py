@@ -1,4 +1,5 @@
 import pytest
+
 from newsbot.index.answer_types import (
     AnswerType,
     asked_noun,

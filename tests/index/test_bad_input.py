@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from newsbot.index.build import build_index, source_fingerprint
 from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, load_corpus
 
@@ -224,7 +225,7 @@ class TestEachBadFile:
 def _load_without_root_powers(paths: list[Path]) -> dict[str, object]:
     """Load in a child process; as root, without the capabilities that bypass file permissions."""
     code = (
-        "import json, sys\nfrom index.loaders import load_corpus\n"
+        "import json, sys\nfrom newsbot.index.loaders import load_corpus\n"
         "r = load_corpus(sys.argv[1:])\n"
         "print(json.dumps({'docs': [d.doc_id for d in r.documents], 'skipped': [[s.name, s.reason] for s in r.skipped]}))"
     )
@@ -234,7 +235,7 @@ def _load_without_root_powers(paths: list[Path]) -> dict[str, object]:
         if setpriv is None:
             pytest.skip("running as root, and setpriv (util-linux) is missing to drop CAP_DAC_OVERRIDE")
         command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
-    process = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+    process = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tempfile.gettempdir())
     if process.returncode != 0 and "setpriv" in process.stderr:
         pytest.skip(f"running as root, and capabilities cannot be dropped here: {process.stderr.strip()}")
     assert process.returncode == 0, process.stderr

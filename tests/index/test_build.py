@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from newsbot.index.build import build_index
 
 

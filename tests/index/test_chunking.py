@@ -1,4 +1,5 @@
 import pytest
+
 from newsbot.index.chunking import ChunkSpec, chunk_sentences
 from newsbot.index.types import Sentence
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from newsbot import corpus
 from newsbot.index.clean import clean_text, is_furniture
 from newsbot.index.loaders import parse_text

@@ -14,6 +14,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
+
 from newsbot.index import store
 from newsbot.index.build import build_index
 from newsbot.index.chunking import ChunkSpec

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from newsbot.index.config import shipped_corpus_paths as default_corpus_paths
 from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine

@@ -4,6 +4,7 @@ a one-article HTML corpus (issue: answers that survive the way people ask)."""
 from __future__ import annotations
 
 import pytest
+
 from newsbot.index.config import shipped_corpus_paths
 from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from feed_server import FeedServer, article_html, atom, rss
+
 from newsbot.index import feeds
 from newsbot.index.feeds import FeedStore, FeedUpdater, UpdatePolicy, fetch_into, is_url, parse_feed, parse_feed_apart
 from newsbot.index.fetch import Fetcher, FetchError, FetchPolicy, Page

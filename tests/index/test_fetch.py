@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsbot.index.fetch import MAX_URL_CHARS, shorten_url, url_problem
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsbot.index.followup import MAX_TOPIC_WORDS, Thread, content_words, leans_on_context, resolve, start_thread
 
 TALKS = start_thread("Who attended the Kuala Lumpur talks?")

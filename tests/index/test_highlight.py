@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsbot.index.highlight import add_highlights, answer_spans
 from newsbot.index.types import Answer, CitedSentence, SourceRef
 

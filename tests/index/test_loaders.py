@@ -2,6 +2,7 @@ import json
 import os
 
 import pytest
+
 from newsbot.index.loaders import BadArticle, load_corpus, parse_html, parse_record, parse_text
 
 BODY = "The harbour reopened on Monday after storm repairs.\n\nFishing boats returned to their moorings by noon."

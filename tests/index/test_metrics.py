@@ -1,6 +1,7 @@
 import math
 
 import pytest
+
 from newsbot.index.metrics import (
     Outcome,
     contains_answer,

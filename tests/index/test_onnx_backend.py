@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from newsbot.index import onnx_backend
 from newsbot.index.onnx_backend import OnnxTransformer, _atomic
 
@@ -92,6 +93,7 @@ class TestAgainstTorch:
     def test_int8_graph_quantizes_every_matmul(self, onnx_cache: Path) -> None:
         # The feed-forward output projections left in float were 37% of the encoder's time (issue 11).
         import onnx
+
         from newsbot.index.embed import default_model_path
 
         path = onnx_backend.ensure_exported(default_model_path(), quantized=True, cache_dir=onnx_cache)

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import pytest
+
 from newsbot.index.config import shipped_corpus_paths as default_corpus_paths
 from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine

@@ -1,4 +1,5 @@
 import pytest
+
 from newsbot.index.sentences import split_sentences
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from newsbot.index.timewords import time_window
 
 TODAY = date(2026, 11, 29)  # a Sunday

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsbot.index.topics import Topic, TopicError, TopicMatcher, match_article, topic_answer
 from newsbot.index.types import Document, Sentence
 
@@ -110,6 +111,7 @@ class TestMatchArticle:
 class TestTheEngine:
     def test_matches_a_topic_in_an_indexed_article_and_embeds_texts(self, corpus_dir, fake_embedder, tmp_path):
         import numpy as np
+
         from newsbot.index.config import EngineConfig
         from newsbot.index.engine import Engine
 

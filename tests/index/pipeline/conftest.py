@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from newsbot.index import store
 from newsbot.index.build import build_index
 

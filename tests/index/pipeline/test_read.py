@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from newsbot.index.pipeline.question import make_question
 from newsbot.index.pipeline.read import (
     DEFAULT_READER,
     AnswerReader,
@@ -18,7 +20,6 @@ from newsbot.index.pipeline.read import (
     _sentence_span,
     load_reader,
 )
-from newsbot.index.pipeline.question import make_question
 from newsbot.index.pipeline.records import Candidate, Reading, Scored
 from newsbot.index.reader_window import MAX_TOKENS, NEIGHBOUR_CHARS, build_window
 
@@ -159,9 +160,10 @@ class TestReaderModelFile:
 @pytest.mark.model
 class TestShippedReader:
     def test_tokenizer_pairs_are_the_ones_it_was_trained_on(self) -> None:
-        from newsbot.index.embed import default_model_path
         from tokenizers import Tokenizer
         from transformers import AutoTokenizer
+
+        from newsbot.index.embed import default_model_path
 
         path = default_model_path()
         trained = AutoTokenizer.from_pretrained(str(path))

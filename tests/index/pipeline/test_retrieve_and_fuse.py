@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from newsbot.index.pipeline.fuse import FusionWeights, ZScoreFusion, best_sentence_cosine
 from newsbot.index.pipeline.question import make_question
 from newsbot.index.pipeline.retrieve import DenseRetriever, LexicalRetriever

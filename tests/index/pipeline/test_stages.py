@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from newsbot.index.answer_types import AnswerType
 from newsbot.index.pipeline import AnswerPipeline, PipelineConfig
 from newsbot.index.pipeline.candidates import SentenceCandidates

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from newsbot.index.postgres.database import Database, DatabaseError, libpq_url, redact, url_secrets
 
 SECRET = "S3cret"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
+
 from newsbot.index import store
 from newsbot.index.config import EngineConfig
 from newsbot.index.engine import Engine
