@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -372,15 +371,16 @@ def parse_feed(page: Page) -> ParsedFeed | None:
 
 
 async def parse_feed_apart(page: Page) -> ParsedFeed | None:
-    """`parse_feed` in a Python process of its own (killed if this is cancelled)."""
+    """`parse_feed` in a Python process of its own (killed if this is cancelled). The child runs
+    newsbot's own code, no shell; the feed reaches it as data on stdin."""
     header = json.dumps({"url": page.url, "content_type": page.content_type}).encode() + b"\n"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         "from newsbot.index.feeds import _parse_stdin; _parse_stdin()",
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         out, err = await process.communicate(header + page.body)
