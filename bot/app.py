@@ -27,6 +27,7 @@ from newsbot.bot.handlers.replies import reply
 from newsbot.bot.replicas import AcknowledgingQueue, LedgerApplication
 from newsbot.bot.services import AnswerEngine, Services
 from newsbot.bot.settings import Settings, SettingsError
+from newsbot.index.postgres.database import DatabaseError, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     network = isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest)
     if network:
         log.warning("could not reach Telegram while handling an update: %s: %s", type(error).__name__, error)
+    elif isinstance(error, DatabaseError):
+        # No traceback per question: an unreachable database is logged once a minute where it is found.
+        level = logging.DEBUG if isinstance(error, DatabaseUnavailable) else logging.WARNING
+        log.log(level, "database trouble while handling an update: %s", error)
     else:
         log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):

@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from newsbot.bot.shared_state import BUSY, MINE
+from newsbot.index.postgres.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,9 @@ class LedgerApplication(Application):  # type: ignore[type-arg]
             try:
                 mine = await asyncio.to_thread(ledger.claim, update.update_id)
             except Exception as error:  # the database is away: answering twice beats not answering
-                log.warning("update %s not claimed (database: %s); handling it anyway", update.update_id, error)
+                log.log(
+                    _level(error), "update %s not claimed (database: %s); handling it anyway", update.update_id, error
+                )
                 await super().process_update(update)
                 return
             if mine != MINE:
@@ -78,7 +81,14 @@ class LedgerApplication(Application):  # type: ignore[type-arg]
                 try:
                     await asyncio.to_thread(ledger.finish, update.update_id)
                 except Exception as error:
-                    log.warning("update %s handled but not marked done (database: %s)", update.update_id, error)
+                    log.log(
+                        _level(error), "update %s handled but not marked done (database: %s)", update.update_id, error
+                    )
         finally:
             if isinstance(self.update_queue, AcknowledgingQueue):
                 self.update_queue.handled(update, retry_later=busy)
+
+
+def _level(error: BaseException) -> int:
+    """DEBUG for a database that is away (it says so itself, once a minute), else WARNING."""
+    return logging.DEBUG if isinstance(error, DatabaseUnavailable) else logging.WARNING

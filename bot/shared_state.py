@@ -39,7 +39,7 @@ from newsbot.bot.feedback import (
     ReaderHash,
     outcome_of,
 )
-from newsbot.index.postgres.database import Database
+from newsbot.index.postgres.database import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,8 @@ class PgFeedbackStore:
                 ).fetchone()
                 helpful, votes = conn.execute("SELECT COUNT(*) FILTER (WHERE helpful), COUNT(*) FROM newsbot_votes").fetchone()
         except Exception as error:
-            log.warning("cannot read the feedback tables in %s: %s", self.path, error)
+            level = logging.DEBUG if isinstance(error, DatabaseUnavailable) else logging.WARNING  # said once a minute
+            log.log(level, "cannot read the feedback tables in %s: %s", self.path, error)
             return Counts(0, 0, 0, 0, 0, self.write_failures, readable=False)
         return Counts(questions, answered, questions - answered, helpful, votes - helpful, self.write_failures)
 
@@ -231,7 +232,8 @@ class PgCooldown:
                     (self.seconds, user_id),
                 ).fetchone()
         except Exception as error:
-            log.warning("cooldown not checked (database): %s", error)
+            level = logging.DEBUG if isinstance(error, DatabaseUnavailable) else logging.WARNING  # said once a minute
+            log.log(level, "cooldown not checked (database): %s", error)
             return 0.0
         return max(0.0, float(left[0])) if left else 0.0
 

@@ -96,12 +96,17 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _reindex_state(shared: Any) -> str:
     """'idle', 'running', or with a shared database the stage of the rebuild on any replica."""
-    elsewhere = getattr(shared.engine, "reindex_progress", None)
-    found = elsewhere() if elsewhere is not None else None
-    if found is not None:
-        stage, done, total = found
-        return f"running ({stage}{f' {done}/{total}' if total else ''})"
-    return "running" if shared.rebuilding or shared.engine.reindexing else "idle"
+    from newsbot.index.store import IndexError_
+
+    try:
+        elsewhere = getattr(shared.engine, "reindex_progress", None)
+        found = elsewhere() if elsewhere is not None else None
+        if found is not None:
+            stage, done, total = found
+            return f"running ({stage}{f' {done}/{total}' if total else ''})"
+        return "running" if shared.rebuilding or shared.engine.reindexing else "idle"
+    except IndexError_:  # the shared database is away: /stats answers all the same
+        return "unknown (the database cannot be reached)"
 
 
 @admin_only

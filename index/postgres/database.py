@@ -8,12 +8,19 @@ log lines are cleaned the same way.
 
 A SQLAlchemy-style URL (`postgresql+psycopg://…`) is read as the libpq URL it stands for; any
 other scheme (`mysql://…`) is refused in one line.
+
+A database that goes away while newsbot runs: a call waits at most `POOL_WAIT_S` for a
+connection, then the database counts as away, and for `AWAY_RETRY_S` every call fails at once
+with `DatabaseUnavailable` (so a question is told to try again within seconds, not after the
+pool's 30 s); one WARNING line a minute says so, and one more when it is back.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +31,10 @@ from newsbot.index.store import IndexError_
 SCHEMA_VERSION = 1
 MIN_PGVECTOR = (0, 7, 0)  # sparsevec (the BM25 weights) arrived in pgvector 0.7
 CONNECT_TIMEOUT_S = 5
+POOL_WAIT_S = 2.0  # the longest a call waits for a pooled connection; queries take milliseconds
+AWAY_RETRY_S = 2.0  # a database found away is tried again after this; calls meanwhile fail at once
+AWAY_LOG_EVERY_S = 60.0  # "cannot be reached" is logged at most this often (and psycopg's pool lines)
+log = logging.getLogger(__name__)
 # Serialises newsbot's DDL (first start of several replicas at once) and, as a session lock held
 # through a build, makes one writer at a time: two keys of the advisory lock space.
 SCHEMA_LOCK = 0x6E657773626F7401
@@ -44,6 +55,10 @@ ALTER TABLE newsbot_generations ADD COLUMN IF NOT EXISTS lexicon text;  -- index
 
 class DatabaseError(IndexError_):
     """The database cannot be used as it is; the message says what to do."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database cannot be reached just now (logged once a minute); a moment later it may be back."""
 
 
 class GenerationGone(IndexError_):
@@ -103,20 +118,38 @@ def libpq_url(url: str) -> str:
     return url
 
 
-class _RedactingFilter(logging.Filter):
-    """Takes the database password out of psycopg's own log lines (the pool logs failed connects)."""
+class _PsycopgLogFilter(logging.Filter):
+    """psycopg's own log lines: database passwords taken out, and the pool's warnings (one per
+    failed reconnection attempt while the database is away) let through at most once a minute."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.secrets = secrets
+        self.secrets: list[str] = []
+        self._warned_at = float("-inf")
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({*self.secrets, *secrets}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING:
+            now = time.monotonic()
+            if now - self._warned_at < AWAY_LOG_EVERY_S:
+                return False
+            self._warned_at = now
         try:
             message = record.getMessage()
         except Exception:  # a bad format string is the logging module's to report
             return True
         record.msg, record.args = _mask(message, self.secrets), None
         return True
+
+
+_PSYCOPG_LOGS = _PsycopgLogFilter()
+for _name in ("psycopg", "psycopg.pool"):
+    logging.getLogger(_name).addFilter(_PSYCOPG_LOGS)
+# When each database was last said to be away (by its display URL: the engine's and the bot's
+# connections to one database say it once between them).
+_warned_away: dict[str, float] = {}
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -133,9 +166,11 @@ class Database:
         self.url = libpq_url(url)
         self.display = redact(self.url)
         self._raw = [form for form in {url, url.strip(), self.url} if form]
-        self._log_filter = _RedactingFilter(self._secrets)
-        for name in ("psycopg", "psycopg.pool"):
-            logging.getLogger(name).addFilter(self._log_filter)
+        _PSYCOPG_LOGS.add(self._secrets)
+        self._away_lock = threading.Lock()
+        self._away_until = 0.0  # monotonic time before which calls fail at once
+        self._away_since: float | None = None
+        self._away_reason = ""
         with self._connect() as conn:
             self._check(conn)
         from psycopg_pool import ConnectionPool
@@ -146,8 +181,10 @@ class Database:
             max_size=max_connections,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             configure=_configure,
+            check=ConnectionPool.check_connection,  # a connection broken while idle is replaced, not lent
             open=True,
             name="newsbot",
+            timeout=POOL_WAIT_S,
         )
 
     def _connect(self) -> Any:
@@ -223,16 +260,55 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
-        """A pooled connection (autocommit; open a transaction with `conn.transaction()`)."""
-        import psycopg
+        """A pooled connection (autocommit; open a transaction with `conn.transaction()`).
 
+        `DatabaseUnavailable` when the database cannot be reached (at once, while it is away)."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        if time.monotonic() < self._away_until:
+            raise DatabaseUnavailable(self._away_reason)
+        conn = None
         try:
             with self.pool.connection() as conn:
                 yield conn
         except psycopg.errors.UndefinedTable as error:
             raise GenerationGone(str(error)) from None
-        except psycopg.OperationalError as error:
-            raise DatabaseError(f"lost the database at {self.display} ({self.clean(str(error), 200)})") from None
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            if isinstance(error, PoolTimeout) or conn is None or conn.broken:
+                raise self._away(error) from None
+            reason = self.clean(str(error), 200)
+            raise DatabaseError(f"the database at {self.display} failed a query ({reason})") from None
+        self._back()
+
+    def _away(self, error: BaseException) -> DatabaseUnavailable:
+        """Count the database as away for `AWAY_RETRY_S`; say so at most once a minute."""
+        reason = self.clean(str(error), 200) or type(error).__name__
+        now = time.monotonic()
+        with self._away_lock:
+            self._away_until = now + AWAY_RETRY_S
+            self._away_since = self._away_since or now
+            self._away_reason = f"the database at {self.display} cannot be reached ({reason}); try again in a moment"
+            warn = now - _warned_away.get(self.display, float("-inf")) >= AWAY_LOG_EVERY_S
+            if warn:
+                _warned_away[self.display] = now
+        if warn:
+            log.warning(
+                "the database at %s cannot be reached (%s); questions are asked to try again in a moment "
+                "(this line comes at most once a minute)",
+                self.display,
+                reason,
+            )
+        return DatabaseUnavailable(self._away_reason)
+
+    def _back(self) -> None:
+        if self._away_since is None:
+            return
+        with self._away_lock:
+            since, self._away_since = self._away_since, None
+            said = _warned_away.pop(self.display, None) is not None  # one "back" line per "away" line
+        if since is not None and said:
+            log.warning("the database at %s is back after %.0f s", self.display, time.monotonic() - since)
 
     @contextmanager
     def dedicated(self) -> Iterator[Any]:
@@ -245,8 +321,6 @@ class Database:
 
     def close(self) -> None:
         self.pool.close()
-        for name in ("psycopg", "psycopg.pool"):
-            logging.getLogger(name).removeFilter(self._log_filter)
 
 
 def _configure(conn: Any) -> None:

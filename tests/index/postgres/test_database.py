@@ -58,8 +58,19 @@ class TestDatabaseLogLines:
         with pytest.raises(DatabaseError):
             Database("postgresql://newsbot:S3cret@127.0.0.1:1/newsbot")
         with caplog.at_level(logging.WARNING):
-            logging.getLogger("psycopg.pool").warning("error connecting: %s", "password S3cret rejected")
+            logging.getLogger("psycopg.pool").error("error connecting: %s", "password S3cret rejected")
         assert "S3cret" not in caplog.text and "password *** rejected" in caplog.text
+
+    def test_the_pools_warnings_come_at_most_once_a_minute(
+        self, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ):
+        from newsbot.index.postgres import database
+
+        monkeypatch.setattr(database._PSYCOPG_LOGS, "_warned_at", float("-inf"))
+        with caplog.at_level(logging.WARNING):
+            for attempt in range(5):
+                logging.getLogger("psycopg.pool").warning("error connecting in 'newsbot': attempt %d", attempt)
+        assert [r.getMessage() for r in caplog.records] == ["error connecting in 'newsbot': attempt 0"]
 
 
 class TestCommandLine:
