@@ -13,9 +13,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from newsbot.index.config import ConfigError, EngineConfig
+from newsbot.index.fetch import shorten_url, url_problem
 
 # Telegram tokens look like "123456789:AAF…" (digits, a colon, 35 url-safe characters).
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,60}$")
@@ -69,7 +69,7 @@ class Settings:
     feedback_db: Path = Path("newsbot-feedback.sqlite3")
     webhook_url: str | None = None
     webhook_secret: Secret | None = None
-    listen: str = "0.0.0.0"
+    listen: str = "127.0.0.1"  # the webhook's address: a reverse proxy on this machine (issue 20)
     port: int = 8443
     workers: int = 4  # threads answering questions; more questions queue
     cooldown_seconds: float = 3.0  # per user, between two questions
@@ -120,17 +120,22 @@ class Settings:
             raise SettingsError(f"NEWSBOT_FEED_INTERVAL must be > 0 minutes, got {self.feed_interval:g}")
         if self.feed_timeout <= 0 or self.feed_max_bytes <= 0 or self.feed_backoff < 0:
             raise SettingsError("feed_timeout and feed_max_bytes must be > 0 and feed_backoff >= 0")
-        bad = [url for url in self.feeds if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname]
+        bad = [(url, problem) for url in self.feeds if (problem := url_problem(url))]
         if bad:
-            raise SettingsError(f"NEWSBOT_FEEDS must be http(s) URLs separated by spaces or commas, got {bad[0]!r}")
+            url, problem = bad[0]
+            raise SettingsError(
+                f"NEWSBOT_FEEDS must be http(s) URLs separated by spaces or commas, got {shorten_url(url)!r} ({problem})"
+            )
         if self.follow_limit < 1:
             raise SettingsError(f"NEWSBOT_FOLLOW_LIMIT must be >= 1 message an hour, got {self.follow_limit}")
         if self.log_days <= 0:
             raise SettingsError(f"NEWSBOT_LOG_DAYS must be > 0, got {self.log_days:g}")
         if self.follow_check_interval <= 0:
             raise SettingsError(f"follow_check_interval must be > 0 seconds, got {self.follow_check_interval:g}")
-        if self.webhook_url is not None and urlsplit(self.webhook_url).scheme not in ("http", "https"):
-            raise SettingsError(f"--webhook-url must be an http(s) URL, got {self.webhook_url!r}")
+        if self.webhook_url is not None and (problem := url_problem(self.webhook_url)):
+            raise SettingsError(
+                f"--webhook-url must be an http(s) URL, got {shorten_url(self.webhook_url)!r} ({problem})"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -142,8 +147,8 @@ class Settings:
         if not _TOKEN.match(token):
             raise SettingsError("TELEGRAM_BOT_TOKEN is malformed; expected digits, a colon and 35 characters, as @BotFather gives it")
         base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
-        if urlsplit(base_url).scheme not in ("http", "https"):
-            raise SettingsError(f"TELEGRAM_BASE_URL must be an http(s) URL, got {base_url!r}")
+        if problem := url_problem(base_url):
+            raise SettingsError(f"TELEGRAM_BASE_URL must be an http(s) URL, got {shorten_url(base_url)!r} ({problem})")
         corpus = tuple(Path(p) for p in env.get("NEWSBOT_CORPUS", "").split(os.pathsep) if p.strip())
         values: dict[str, object] = {
             "token": Secret(token),
@@ -210,8 +215,13 @@ class Settings:
         return paths
 
     def secrets(self) -> list[str]:
-        """The secret strings, for log redaction."""
-        return [s.reveal() for s in (self.token, self.webhook_secret) if s is not None]
+        """The secret strings, for log redaction: the token, the webhook secret, the database password."""
+        found = [s.reveal() for s in (self.token, self.webhook_secret) if s is not None]
+        if self.engine.database_url:
+            from newsbot.index.postgres.database import url_secrets
+
+            found += url_secrets(self.engine.database_url)
+        return found
 
 
 def parse_admins(value: str) -> frozenset[int]:

@@ -100,7 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database_url(serve)
     serve.add_argument("--corpus", type=Path, action="append", default=None, metavar="PATH", help="corpus path read by /reindex (repeatable)")
     serve.add_argument("--webhook-url", default=None, metavar="URL", help="serve a webhook at URL instead of long polling")
-    serve.add_argument("--listen", default="0.0.0.0", help="webhook listen address (default: 0.0.0.0)")
+    serve.add_argument(
+        "--listen",
+        default=None,
+        metavar="ADDRESS",
+        help="webhook listen address (default: 127.0.0.1, for a reverse proxy on this machine; "
+        "0.0.0.0 accepts connections from anywhere, e.g. a proxy in another container)",
+    )
     serve.add_argument("--port", type=int, default=8443, help="webhook port (default: 8443)")
     # Also after `serve`, where operators put it; `newsbot --log-level INFO serve` works too.
     serve.add_argument("--log-level", default=argparse.SUPPRESS, choices=LOG_LEVELS,

@@ -104,6 +104,63 @@ class TestSettings:
         assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
 
 
+class TestHostileSettings:
+    """Issue 20: malformed URLs ended in tracebacks; the webhook listened on every interface."""
+
+    @pytest.mark.parametrize(
+        ("name", "value", "message"),
+        [
+            (
+                "NEWSBOT_FEEDS",
+                "https://a.example/rss http://[::1",
+                "NEWSBOT_FEEDS must be http(s) URLs separated by "
+                "spaces or commas, got 'http://[::1' (malformed: Invalid IPv6 URL)",
+            ),
+            ("NEWSBOT_FEEDS", "http://a.example:99999/rss", "malformed: Port out of range 0-65535"),
+            ("NEWSBOT_FEEDS", "http://" + "a" * 64 + ".example/rss", "the host name is not valid"),
+            ("TELEGRAM_BASE_URL", "http://[::1/bot", "TELEGRAM_BASE_URL must be an http(s) URL, got 'http://[::1/bot'"),
+            (
+                "NEWSBOT_WEBHOOK_URL",
+                "https://[::1/hook",
+                "--webhook-url must be an http(s) URL, got 'https://[::1/hook'",
+            ),
+        ],
+    )
+    def test_a_malformed_url_is_named_in_one_line(self, name: str, value: str, message: str):
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+        assert message in str(raised.value) and "\n" not in str(raised.value)
+
+    def test_a_long_url_is_shortened_in_the_message(self):
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_FEEDS": "ftp://example.com/" + "x" * 4000})
+        assert len(str(raised.value)) < 300
+
+    def test_serve_names_a_malformed_feed_url_in_one_line(self, monkeypatch, capsys):
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("NEWSBOT_FEEDS", "http://[::1")
+        assert main(["serve"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("newsbot serve: NEWSBOT_FEEDS must be") and "http://[::1" in err
+
+    def test_the_webhook_listens_on_127_0_0_1_unless_told(self, monkeypatch):
+        from newsbot.bot.app import settings_from_args, webhook_options
+        from newsbot.cli.main import build_parser
+
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        url = ["--webhook-url", "https://bot.example.com/hook"]
+        default = settings_from_args(build_parser().parse_args(["serve", *url]))
+        assert default.listen == "127.0.0.1" and webhook_options(default)["listen"] == "127.0.0.1"
+        told = settings_from_args(build_parser().parse_args(["serve", *url, "--listen", "0.0.0.0"]))
+        assert webhook_options(told)["listen"] == "0.0.0.0"
+
+    def test_the_database_password_is_a_secret_kept_out_of_log_lines(self):
+        url = "postgresql+psycopg://newsbot:S3cret@db:5432/newsbot"
+        settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_DATABASE_URL": url})
+        assert "S3cret" in settings.secrets()
+        assert "S3cret" not in repr(settings)
+
+
 class TestServeCommand:
     @pytest.mark.parametrize(("token", "expected"), [
         (None, "newsbot serve: TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and export it\n"),

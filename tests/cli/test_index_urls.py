@@ -31,6 +31,21 @@ class TestErrors:
         code, _, err = _run(capsys, "index", "ftp://example.com/feed.xml", "--index-dir", str(tmp_path / "i"))
         assert code == 1 and "only http and https URLs can be indexed, got ftp://example.com/feed.xml" in err
 
+    @pytest.mark.parametrize(
+        ("url", "problem"),
+        [
+            ("http://[::1", "malformed: Invalid IPv6 URL"),
+            ("http://example.com:99999/rss", "malformed: Port out of range"),
+            ("http://" + "a" * 64 + ".example.com/rss", "the host name is not valid"),
+        ],
+    )
+    def test_a_malformed_url_is_one_line_naming_it(self, capsys, tmp_path: Path, url: str, problem: str):
+        """Issue 20: 'http://[::1' ended in a 19-line traceback."""
+        directories = ["--index-dir", str(tmp_path / "i"), "--feeds-dir", str(tmp_path / "f")]
+        code, _, err = _run(capsys, "index", url, *directories)
+        assert code == 1 and err.count("\n") == 1
+        assert err.startswith("newsbot index: not a URL that can be fetched: http://") and problem in err
+
     def test_a_feed_that_fails_is_named_and_nothing_left_is_an_error(self, capsys, tmp_path: Path, server: FeedServer,
                                                                      monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("NEWSBOT_FEEDS_ALLOW_PRIVATE", "1")
