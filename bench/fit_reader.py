@@ -43,7 +43,7 @@ from newsbot.index.engine import Engine  # noqa: E402
 from newsbot.index.metrics import contains_answer  # noqa: E402
 from newsbot.index.pipeline import AnswerPipeline  # noqa: E402
 from newsbot.index.pipeline.decide import DEFAULT_MODEL, FEATURES, DecisionModel  # noqa: E402
-from newsbot.index.pipeline.read import AnswerReader, ReadParams  # noqa: E402
+from newsbot.index.pipeline.read import AnswerReader, ReadParams, load_reader  # noqa: E402
 from newsbot.index.pipeline.records import Reading  # noqa: E402
 
 SEED = 0
@@ -64,7 +64,7 @@ def collect(specs: list[str], limit: int, cache: Path) -> list[dict]:
         index_dir, questions_file, label, name = spec.rsplit(":", 3)
         if index_dir not in engines:
             engines[index_dir] = Engine(
-                index_dir=index_dir, config=config, pipeline=AnswerPipeline(config.pipeline, decision_model=yes)
+                index_dir=index_dir, config=config, pipeline=AnswerPipeline(config.pipeline, decision_model=yes, reader=load_reader(config.reader))
             ).load()
         engine = engines[index_dir]
         pipeline = engine.pipeline
@@ -151,7 +151,7 @@ def main() -> None:
     yes = DecisionModel(tuple((name, 0.0) for name in FEATURES), 1.0)
     engines = {
         index: Engine(
-            index_dir=index, config=config, pipeline=AnswerPipeline(config.pipeline, decision_model=yes)
+            index_dir=index, config=config, pipeline=AnswerPipeline(config.pipeline, decision_model=yes, reader=load_reader(config.reader))
         ).load()
         for index in {r["index"] for r in rows}
     }

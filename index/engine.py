@@ -49,6 +49,7 @@ class EngineStats:
     first_date: str
     last_date: str
     generation: str  # which index generation is answering
+    reader: str = ""  # the trained reader's fingerprint ("" when it is off)
 
 
 class Engine:
@@ -299,6 +300,7 @@ class Engine:
             first_date=dates[0] if dates else "",
             last_date=dates[-1] if dates else "",
             generation=data.generation,
+            reader=self.pipeline.reader.model.fingerprint if self.pipeline.reader is not None else "",
         )
         return self._stats
 

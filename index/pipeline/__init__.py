@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -138,7 +139,7 @@ class AnswerPipeline:
         decision = trace.decision
         assert decision is not None
         hits = tuple(Hit(h.chunk_id, h.score, h.dense, h.lexical) for h in trace.hits)
-        common = {
+        common: dict[str, Any] = {
             "question": question.raw,
             "generation": data.generation,
             "confidence": decision.confidence,
@@ -155,12 +156,12 @@ class AnswerPipeline:
                 closest=closest,
                 sources=sources,
                 **common,
-            )  # type: ignore[arg-type]
+            )
         choice = self.chooser.run(data, question, trace.scored)
         sentences, sources = self.citer.run(data, choice)
         if trace.reading is not None:
             sentences = _reader_highlights(sentences, choice.sentence_ids, trace.reading)
-        return Answer(answered=True, sentences=sentences, sources=sources, latency_ms=_ms(started), **common)  # type: ignore[arg-type]
+        return Answer(answered=True, sentences=sentences, sources=sources, latency_ms=_ms(started), **common)
 
     def _closest(
         self, data: IndexData, decision: Decision, scored: tuple[Scored, ...]
@@ -172,17 +173,17 @@ class AnswerPipeline:
         return self.citer.run(data, Choice((best.candidate.sentence_id,), (best.score,)))
 
 
-def _reader_highlights(
-    sentences: tuple[CitedSentence, ...], ids: tuple[int, ...], reading: Reading
-) -> tuple[CitedSentence, ...]:
-    """The reader's answer span, bold in the sentence that holds it (when the reader says it is stated)."""
-    best = reading.best
-    if best is None or best.margin <= 0:
-        return sentences
-    return tuple(
-        replace(s, highlights=((best.start, best.end),)) if sid == best.sentence_id else s
-        for s, sid in zip(sentences, ids, strict=True)
-    )
+def _reader_highlights(sentences: tuple[CitedSentence, ...], ids: tuple[int, ...], reading: Reading) -> tuple[CitedSentence, ...]:
+    """The reader's answer spans, bold in the cited sentences that hold them (those it says state
+    the answer; the items of a list each in its sentence)."""
+    out = []
+    for sentence, sid in zip(sentences, ids, strict=True):
+        spans: list[tuple[int, int]] = []
+        for span in reading.spans:
+            if span.sentence_id == sid and all(span.end <= a or span.start >= b for a, b in spans):
+                spans.append((span.start, span.end))
+        out.append(replace(sentence, highlights=tuple(sorted(spans))) if spans else sentence)
+    return tuple(out)
 
 
 def _ms(started: float) -> float:

@@ -93,6 +93,11 @@ class ReaderModel:
     def read(self, question: str, windows: Sequence[Window]) -> list[tuple[float, int, int]]:
         """For each window: (margin, start, end), the best answer span as character offsets of the
         window's text and how far its logits stand above "not stated" (start = end = 0: none)."""
+        return [spans[0] for spans in self.read_spans(question, windows, 1)]
+
+    def read_spans(self, question: str, windows: Sequence[Window], limit: int) -> list[list[tuple[float, int, int]]]:
+        """For each window, its best span and up to `limit - 1` more that don't overlap it and stand
+        above "not stated" too (the items of a list: "who attended"), best first."""
         if not windows:
             return []
         if self._session is None:
@@ -109,24 +114,34 @@ class ReaderModel:
             types[row, :n] = e.type_ids
             mask[row, :n] = e.attention_mask
         starts, ends = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        return [_best_span(starts[row], ends[row], e) for row, e in enumerate(encodings)]
+        return [_spans(starts[row], ends[row], e, limit) for row, e in enumerate(encodings)]
 
 
 def _best_span(start: np.ndarray, end: np.ndarray, encoding: Any) -> tuple[float, int, int]:
     """The best span of the window (its word pieces only) against [CLS]."""
+    return _spans(start, end, encoding, 1)[0]
+
+
+def _spans(start: np.ndarray, end: np.ndarray, encoding: Any, limit: int) -> list[tuple[float, int, int]]:
+    """The window's best span against [CLS], then up to `limit - 1` others above it, not overlapping."""
     window = np.array([t == 1 and o[1] > o[0] for t, o in zip(encoding.type_ids, encoding.offsets, strict=True)])
     null = float(start[0] + end[0])
     positions = np.flatnonzero(window)
     if len(positions) == 0:
-        return -1e4, 0, 0
-    s = start[positions]
-    e = end[positions]
-    pairs = s[:, None] + e[None, :]
+        return [(-1e4, 0, 0)]
+    pairs = start[positions][:, None] + end[positions][None, :]
     offsets = positions[None, :] - positions[:, None]
     pairs[(offsets < 0) | (offsets >= MAX_ANSWER_TOKENS)] = -np.inf
-    i, j = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
-    first, last = encoding.offsets[positions[i]], encoding.offsets[positions[j]]
-    return float(pairs[i, j]) - null, int(first[0]), int(last[1])
+    found: list[tuple[float, int, int]] = []
+    while len(found) < limit:
+        i, j = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
+        score = float(pairs[i, j])
+        if found and (not np.isfinite(score) or score <= null):
+            break
+        first, last = encoding.offsets[positions[i]], encoding.offsets[positions[j]]
+        found.append((score - null, int(first[0]), int(last[1])))
+        pairs[: j + 1, i:] = -np.inf  # no later span may overlap this one
+    return found
 
 
 def load_reader(setting: str = "default", threads: int = 2) -> ReaderModel | None:
@@ -141,6 +156,7 @@ def load_reader(setting: str = "default", threads: int = 2) -> ReaderModel | Non
 class ReadParams:
     windows: int = 6  # windows read per question (best candidates first)
     min_score_gap: float = 1.0  # a candidate scored this far below the best is not read
+    list_spans: int = 4  # spans read per window for a list question ("who attended")
     weight: float = 1.0  # the selection score gains weight * sigmoid(margin / scale)
     scale: float = 2.0
 
@@ -184,23 +200,32 @@ class AnswerReader:
         windows = self.windows(data, scored)
         if not windows:
             return Reading((), None, -1e4)
-        results = self.model.read(question.text, windows)  # normalised: 'wen' read as 'when'
+        # The question as normalised ("wen" read as "when"); a list question's items are each a span.
+        results = self.model.read_spans(question.text, windows, self.params.list_spans if question.many else 1)
         by_sentence: dict[int, float] = {}
         best: Span | None = None
-        for window, (margin, start, end) in zip(windows, results, strict=True):
+        spans: dict[tuple[int, int, int], Span] = {}
+        for window, found in zip(windows, results, strict=True):
+            margin = found[0][0]
             for sid, _, _ in window.parts:
                 # a sentence of the window that holds no span: the window's answer is elsewhere, or nowhere
                 by_sentence[sid] = max(by_sentence.get(sid, -1e4), -abs(margin))
-            sid = window.sentence_at(start, end)
-            if sid is None or end <= start:
-                continue
-            by_sentence[sid] = max(by_sentence[sid], margin)
-            if best is None or margin > best.margin:
-                span = _sentence_span(data.sentence(sid).text, window, sid, start, end)
-                if span is not None:
-                    best = Span(sid, span[0], span[1], margin)
+            for value, start, end in found:
+                holder = window.sentence_at(start, end)
+                if holder is None or end <= start:
+                    continue
+                by_sentence[holder] = max(by_sentence[holder], value)
+                span = _sentence_span(data.sentence(holder).text, window, holder, start, end)
+                if span is None:
+                    continue
+                key = (holder, *span)
+                if key not in spans or spans[key].margin < value:
+                    spans[key] = Span(holder, span[0], span[1], value)
+                if best is None or value > best.margin:
+                    best = spans[key]
         top = max(by_sentence.values(), default=-1e4)
-        return Reading(tuple(sorted(by_sentence.items())), best, top)
+        stated = tuple(sorted((s for s in spans.values() if s.margin > 0), key=lambda s: (s.sentence_id, s.start)))
+        return Reading(tuple(sorted(by_sentence.items())), best, top, stated)
 
     def rescore(self, scored: Sequence[Scored], reading: Reading) -> tuple[Scored, ...]:
         """The candidates re-ordered with what the reader found: a sentence that states the answer

@@ -132,6 +132,7 @@ class Reading:
     margins: tuple[tuple[int, float], ...]  # sentence id -> its best margin (read sentences only)
     best: Span | None
     top: float  # the best margin over the windows read (-1e4: nothing read)
+    spans: tuple[Span, ...] = ()  # every span the reader says states (part of) the answer, by sentence
 
     def margin(self, sentence_id: int) -> float | None:
         for sid, value in self.margins:

@@ -32,6 +32,21 @@ class TestRenderText:
         assert answer_record(Answer("q", False))["sentences"] == []
 
 
+class TestClosest:
+    def test_a_decline_on_topic_names_the_closest_sentence_under_its_own_field(self):
+        declined = Answer("What year was it?", False, sources=ANSWER.sources, closest=ANSWER.sentences, reader="abc123def456")
+        record = json.loads(render_json(declined))
+        assert record["answered"] is False and record["answer"] == "" and record["sentences"] == []
+        assert [s["text"] for s in record["closest"]] == [TEXT]
+        assert record["reader"] == "abc123def456"
+        assert render_text(declined).startswith(f"The articles don't say exactly. The closest:\n{TEXT} [1]\n\nSources:\n[1] Officials meet")
+
+    def test_a_plain_decline_has_no_closest(self):
+        record = answer_record(Answer("q", False, reason="the articles don't mention: Mars"))
+        assert record["closest"] == [] and record["reader"] == ""
+        assert render_text(Answer("q", False, reason="x")).startswith("Not found in my articles. (x)")
+
+
 class _Stream(io.StringIO):
     def __init__(self, tty: bool) -> None:
         super().__init__()

@@ -36,6 +36,14 @@ class TestRenderAnswer:
         (message,) = render_answer(Answer("q", False, reason="nothing close"))
         assert parse_html(message) == "Not found in my articles.\nTry other words, or ask about something the articles cover."
 
+    def test_a_decline_on_topic_shows_the_closest_sentence_as_no_answer(self):
+        near = answer_of(["He twice served as prime minister."])
+        declined = Answer("What year did he first become PM?", False, sources=near.sources, closest=near.sentences)
+        (message,) = render_answer(declined)
+        shown = parse_html(message)
+        assert shown.startswith("The articles don't say exactly. The closest:\n\nHe twice served as prime minister. [1]")
+        assert "Sources" in shown and "Not found" not in shown
+
     @pytest.mark.parametrize("limit", [200, 500, MESSAGE_LIMIT])
     def test_long_answers_split_between_sentences_and_every_part_parses(self, limit: int):
         sentences = [f"Sentence {n} says <{'&' * (n % 7)}> and 🧊 emoji {'x' * (n * 3 % 90)}." for n in range(120)]

@@ -182,7 +182,9 @@ class TestAskCommand:
         lines = result.stdout.strip().splitlines()
         assert len(lines) == 2
         first, second = (json.loads(line) for line in lines)
-        assert set(first) == {"question", "answered", "answer", "sentences", "sources", "latency_ms"}
+        # The contract's fields, and the reader's: the closest sentence of a decline on topic, the model's fingerprint.
+        assert set(first) == {"question", "answered", "answer", "sentences", "sources", "latency_ms", "closest", "reader"}
+        assert len(first["reader"]) == 12 and first["closest"] == []
         assert first["answered"] is True and second["answered"] is False
         assert set(first["sentences"][0]) == {"text", "doc_id", "title", "source", "url", "date", "score", "highlights"}
         bold = [s["text"][start:end] for s in first["sentences"] for start, end in s["highlights"]]

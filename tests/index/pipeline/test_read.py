@@ -76,6 +76,20 @@ class TestSpans:
         assert (a, b) == (4, 15)  # the question's word and the final [SEP] are never an answer
         assert margin == pytest.approx(5.0 + 4.0 - 2.0)
 
+    def test_a_list_gives_each_item_above_not_stated_and_none_overlapping(self) -> None:
+        class Encoding:
+            type_ids = [0, 0, 1, 1, 1, 1, 1, 1]
+            offsets = [(0, 0), (0, 0), (0, 3), (4, 7), (8, 11), (12, 15), (16, 19), (0, 0)]
+
+        start = np.array([2.0, 0.0, 6.0, 0.0, 0.0, 5.0, 0.0, 0.0])  # items at pieces 2 and 5
+        end = np.array([2.0, 0.0, 6.0, 0.0, 0.0, 4.0, 0.0, 0.0])
+        from newsbot.index.pipeline.read import _spans
+
+        found = _spans(start, end, Encoding(), 4)
+        assert [(a, b) for _, a, b in found] == [(0, 3), (12, 15)]
+        assert all(margin > 0 for margin, _, _ in found)
+        assert len(_spans(start, end, Encoding(), 1)) == 1
+
 
 class FakeModel:
     """Reads a fixed span: the first occurrence of `answer` in any window, with `margin`."""
@@ -85,11 +99,11 @@ class FakeModel:
     def __init__(self, answer: str, margin: float = 6.0) -> None:
         self.answer, self.margin = answer, margin
 
-    def read(self, question: str, windows):  # type: ignore[no-untyped-def]
+    def read_spans(self, question: str, windows, limit: int):  # type: ignore[no-untyped-def]
         out = []
         for window in windows:
             at = window.text.find(self.answer)
-            out.append((self.margin, at, at + len(self.answer)) if at >= 0 else (-4.0, 0, 0))
+            out.append([(self.margin, at, at + len(self.answer)) if at >= 0 else (-4.0, 0, 0)])
         return out
 
 
