@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
 
     current = DecisionModel.load()
-    yes = DecisionModel(tuple((name, 0.0) for name in FEATURES), 1.0, current.specific_idf, current.retrieval_depth)
+    yes = DecisionModel(tuple((name, 0.0) for name in FEATURES), 1.0, retrieval_depth=current.retrieval_depth)
     config = EngineConfig.from_env()
     engines: dict[str, Engine] = {}
     blocks = []
@@ -98,7 +98,7 @@ def main() -> None:
         for keep in (0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.92, 0.90, 0.85):
             shift = min(float(np.quantile(xs @ w + b, 1 - keep)) for _, xs, ys in blocks if ys[0] == 1)
             print(f"{keep:.2f}  " + "  ".join(f"{float(((xs @ w + b - shift) >= 0).mean()):28.3f}" for _, xs, _ in blocks))
-    model = DecisionModel(tuple((n, round(float(v), 4)) for n, v in zip(FEATURES, w, strict=True)), round(b, 4), current.specific_idf, current.retrieval_depth)
+    model = DecisionModel(tuple((n, round(float(v), 4)) for n, v in zip(FEATURES, w, strict=True)), round(b, 4), retrieval_depth=current.retrieval_depth)
     print(json.dumps({"weights": dict(model.weights), "bias": model.bias}, indent=1))
     for spec, xs, ys in blocks:
         answered = float(((xs @ w + b) >= 0).mean())

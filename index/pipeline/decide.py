@@ -39,12 +39,8 @@ class DecisionModelError(ValueError):
 class DecisionModel:
     weights: tuple[tuple[str, float], ...]
     bias: float
-    specific_idf: float = 99.0  # terms at least this rare must appear in the cited article
     retrieval_depth: int = 4  # top_dense is read over this many fused chunks, whatever --k is
-    # Below this many chunks there is no neighbouring article to confuse an answer with, and the
-    # similarity features, fitted on corpora of thousands of chunks, read low for short questions:
-    # a question whose terms the best sentence's window covers this well, with nothing it names
-    # missing, is answered.
+    # The small-corpus rule's two parameters (`Decider.small_corpus_rule`).
     small_corpus_chunks: int = 300
     small_corpus_context: float = 0.5
 
@@ -65,7 +61,6 @@ class DecisionModel:
             return cls(
                 weights=tuple((str(name), float(weights[name])) for name in raw["features"]),
                 bias=float(raw["bias"]),
-                specific_idf=float(raw.get("specific_idf", 99.0)),
                 retrieval_depth=int(raw.get("retrieval_depth", 4)),
                 small_corpus_chunks=int(raw.get("small_corpus_chunks", 300)),
                 small_corpus_context=float(raw.get("small_corpus_context", 0.5)),
@@ -80,7 +75,6 @@ class DecisionModel:
             "features": list(FEATURES),
             "weights": dict(self.weights),
             "bias": self.bias,
-            "specific_idf": self.specific_idf,
             "retrieval_depth": self.retrieval_depth,
             "small_corpus_chunks": self.small_corpus_chunks,
             "small_corpus_context": self.small_corpus_context,
@@ -95,14 +89,14 @@ class DecisionModel:
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’\-]*|\d[\d,.]*)")
 
 
-def specific_terms(question: Question, idf: dict[str, float], threshold: float) -> list[str]:
-    """The question's own terms that pin down what it is about: names, numbers and rare words."""
+def specific_terms(question: Question, idf: dict[str, float]) -> list[str]:
+    """The question's own terms that pin down what it is about: its names and numbers (those the index knows)."""
     named: set[str] = set(question.named_terms)
     if not question.named_terms:
         for match in _CAPITALISED.finditer(question.raw.strip()):
             named.update(terms(match.group()))
     typed = question.typed_terms or question.terms
-    return [t for t in dict.fromkeys(typed) if t in idf and (t in named or idf[t] >= threshold)]
+    return [t for t in dict.fromkeys(typed) if t in idf and t in named]
 
 
 class Decider:
@@ -115,7 +109,7 @@ class Decider:
         total = sum(idf.values()) or 1.0
         article = evidence.article_terms(data, best.candidate.document)
         typed = set(question.typed_terms or question.terms)
-        missing = tuple(t for t in specific_terms(question, idf, self.model.specific_idf) if not question.present(t, article))
+        missing = tuple(t for t in specific_terms(question, idf) if not question.present(t, article))
         values = {
             "cosine": best.cosine,
             "coverage": best.coverage,
@@ -149,8 +143,7 @@ class Decider:
         features = tuple((name, values[name]) for name in FEATURES)
         if confidence >= 0:
             return Decision(True, confidence, features)
-        small = data.lexical.n_docs < self.model.small_corpus_chunks
-        if small and not missing and not check.missing and not check.count_missing and values["context"] >= self.model.small_corpus_context:
+        if self.small_corpus_rule(data, values, missing, check):
             return Decision(True, 0.0, features)
         shown = dict(question.shown)
         if missing:
@@ -164,3 +157,17 @@ class Decider:
         else:
             reason = "no sentence answers it closely enough"
         return Decision(False, confidence, features, missing, reason)
+
+    def small_corpus_rule(self, data: IndexData, values: dict[str, float], missing: Sequence[str], check: Check) -> bool:
+        """The small-corpus rule, which answers what the model declined: in an index of fewer than
+        `small_corpus_chunks` chunks there is no neighbouring article to confuse an answer with, and
+        the similarity features, fitted on corpora of thousands of chunks, read low for short
+        questions; there a question is answered when the best sentence's window covers its terms
+        (`context`) at least `small_corpus_context` and nothing it names, asks for or counts is missing."""
+        return (
+            data.lexical.n_docs < self.model.small_corpus_chunks
+            and not missing
+            and not check.missing
+            and not check.count_missing
+            and values["context"] >= self.model.small_corpus_context
+        )
