@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # services imports feeds, which imports stop_when from here
 log = logging.getLogger(__name__)
 
 BAR_WIDTH = 12
+# How often a rebuild looks whether the bot is stopping (status edits stay at progress_interval):
+# SIGTERM during a /reindex exits within 3 s (issue 20).
+STOP_CHECK_S = 0.2
 
 
 class RebuildStopped(Exception):
@@ -101,13 +104,16 @@ async def rebuild(shared: Services, status: Message, title: str = "Reindexing",
     shown = status.text_html
     try:
         build = loop.run_in_executor(shared.rebuild_pool, lambda: shared.engine.reindex(progress=relay))
+        next_edit = loop.time() + shared.settings.progress_interval
         while True:
-            finished, _ = await asyncio.wait({build}, timeout=shared.settings.progress_interval)
+            finished, _ = await asyncio.wait({build}, timeout=min(STOP_CHECK_S, shared.settings.progress_interval))
             if finished:
                 break
             if running is not None and not running():
                 relay.stop()
-            shown = await _edit(status, progress_text(title, *relay.latest()), shown)
+            if loop.time() >= next_edit:
+                shown = await _edit(status, progress_text(title, *relay.latest()), shown)
+                next_edit = loop.time() + shared.settings.progress_interval
         try:
             summary = build.result()
         except RebuildStopped:

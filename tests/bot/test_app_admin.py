@@ -167,6 +167,25 @@ class TestHostileUploadsAndShutdown:
         assert status.plain == "⏹ Reindexing stopped: the bot is shutting down; the old index is kept."
         assert not engine.reindexing
 
+    async def test_stopping_the_bot_stops_the_rebuild_within_3_s_whatever_the_edit_interval(
+        self, telegram: FakeTelegram, start_bot, engine: FakeEngine, corpus_dir: Path
+    ):
+        """Issue 20: the rebuild looked whether the bot was stopping only between two status edits."""
+        import time
+
+        for number in range(60):
+            text = f"Extra article {number}\nSentence {number}."
+            (corpus_dir / f"extra{number:02d}.txt").write_text(text, encoding="utf-8")
+        bot = await start_bot(progress_interval=5.0)
+        engine.rebuild_step_seconds = 0.2  # a 12 s rebuild, its status edited every 5 s
+        admin = telegram.user(ADMIN_ID, "Ada")
+        status = await wait_reply(telegram, telegram.send_text(telegram.private_chat(admin), admin, "/reindex"))
+        await telegram.wait_for(lambda: any("embedding chunks" in t for t in status.history), within=15)
+        started = time.monotonic()
+        await bot.stop()
+        assert time.monotonic() - started < 3
+        assert status.plain == "⏹ Reindexing stopped: the bot is shutting down; the old index is kept."
+
 
 class TestStopWhen:
     def test_the_progress_of_a_feeds_rebuild_stops_it_once_the_bot_stops(self):
