@@ -19,11 +19,12 @@ from newsbot.index.chunking import ChunkSpec, chunk_sentences
 from newsbot.index.embed import Embedder
 from newsbot.index.lexical import LexicalIndex
 from newsbot.index.loaders import MAX_FILE_BYTES, LoadResult, Note, Skipped, corpus_files, load_corpus
+from newsbot.index.progress import Progress
 from newsbot.index.sentences import split_sentences
+from newsbot.index.snapshot import Embedded
 from newsbot.index.types import Document
 from newsbot.index.vector_index import FAISS_KINDS, make_faiss
 
-Progress = Callable[[str, int, int], None]  # stage, done, total
 # Within a long article, progress is reported at most this often: a report is where a build stops
 # (SIGTERM), and splitting one article may take the whole sentence budget (5 s).
 CHECKPOINT_S = 0.25
@@ -114,7 +115,7 @@ def build_index(
         raise ValueError(f"faiss index must be one of {', '.join(FAISS_KINDS)}, got {faiss_kind!r}")
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
-    target = target or DirectoryTarget(index_dir)
+    target = target or store.DirectoryStore(index_dir)
     with target.lock():
         report("reading articles", 0, 0)
         loaded: LoadResult = load_corpus(paths, on_file=lambda n: report("reading articles", n, 0))
@@ -255,37 +256,16 @@ def passage(documents: Sequence[Document], sentences: np.ndarray, chunk_row: np.
 
 
 class IndexTarget(Protocol):
-    """Where a build writes: the index directory, or the database (newsbot.index.postgres)."""
+    """Where a build writes: the part of a store (newsbot.index.storage.IndexStore) a build uses."""
 
     uses_faiss: bool
 
     def lock(self) -> AbstractContextManager[None]: ...
-    def previous(self) -> store.IndexData | None: ...
+    def previous(self) -> Embedded | None: ...
     def write(self, data: store.IndexData) -> str | Path: ...
 
 
-class DirectoryTarget:
-    """The index directory: a file lock, generations switched by a symlink (newsbot.index.store)."""
-
-    uses_faiss = True
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-
-    def lock(self) -> AbstractContextManager[None]:
-        return store.build_lock(self.directory)
-
-    def previous(self) -> store.IndexData | None:
-        try:
-            return store.load(self.directory)
-        except store.IndexError_:
-            return None
-
-    def write(self, data: store.IndexData) -> Path:
-        return store.write(self.directory, data)
-
-
-def _reusable(target: IndexTarget, fingerprint: str, spec: ChunkSpec) -> store.IndexData | None:
+def _reusable(target: IndexTarget, fingerprint: str, spec: ChunkSpec) -> Embedded | None:
     """The current index, when its vectors can be reused for unchanged articles."""
     previous = target.previous()
     if previous is None:
@@ -301,7 +281,7 @@ def _reusable(target: IndexTarget, fingerprint: str, spec: ChunkSpec) -> store.I
 
 
 def _reuse_vectors(
-    previous: store.IndexData | None,
+    previous: Embedded | None,
     documents: Sequence[Document],
     hashes: Sequence[str],
     sentences: np.ndarray,

@@ -4,9 +4,10 @@ An `Engine` holds an immutable snapshot of the loaded index; `reindex` builds a 
 on disk and swaps the snapshot in one assignment, so questions answered meanwhile use the old
 index and never see half of the new one. `answer` is safe to call from several threads.
 
-With a database (`EngineConfig.database_url`) the generations live in PostgreSQL and several
-engines share them: each checks at most every `REFRESH_S` which generation is current and loads
-the new one when another process switched it (newsbot.index.postgres).
+The index lives in one store, chosen once from the configuration (newsbot.index.storage): the
+index directory, or PostgreSQL (`EngineConfig.database_url`), whose generations several engines
+share: a shared store is asked at most every `REFRESH_S` whether another process switched the
+generation, and the new one is loaded when it did.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,12 +28,10 @@ from newsbot.index.embed import Embedder
 from newsbot.index.highlight import add_highlights
 from newsbot.index.pipeline import AnswerPipeline
 from newsbot.index.pipeline.read import load_reader
-from newsbot.index.postgres.database import GenerationGone
+from newsbot.index.snapshot import Snapshot
+from newsbot.index.storage import IndexStore, open_store
 from newsbot.index.timewords import time_window
 from newsbot.index.types import Answer, Document, Hit
-
-if TYPE_CHECKING:
-    from newsbot.index.postgres.generations import PostgresIndex
 
 DEFAULT_K = EngineConfig().pipeline.k
 REFRESH_S = 1.0  # how stale a replica's generation may be: one cheap query per second at most
@@ -71,43 +69,37 @@ class Engine:
         self.embedder = embedder or Embedder(backend=config.backend, cache_dir=config.cache_dir)
         self.pipeline = pipeline or AnswerPipeline(config.pipeline, reader=load_reader(config.reader))
         self.faiss_kind = config.faiss_index
-        self._data: store.IndexData | None = None
+        self._data: Snapshot | None = None
         self._reindex_lock = threading.Lock()
         self._stats: EngineStats | None = None
-        self._database: PostgresIndex | None = None  # opened on first use
+        self._store: IndexStore | None = None  # opened on first use (a database connects)
         self._refresh_lock = threading.Lock()
         self._checked_at = 0.0
 
     @property
-    def database(self) -> PostgresIndex | None:
-        """The index in PostgreSQL, when a database URL is configured (connected on first use)."""
-        if self.config.database_url and self._database is None:
-            from newsbot.index.postgres.generations import PostgresIndex
-
-            self._database = PostgresIndex(self.config.database_url)
-        return self._database
+    def store(self) -> IndexStore:
+        """Where the index lives (newsbot.index.storage.open_store), opened on first use."""
+        if self._store is None:
+            self._store = open_store(self.config, self.index_dir)
+        return self._store
 
     @property
     def location(self) -> str:
         """Where the index lives, for messages: the directory, or the database URL without password."""
-        return self.database.display if self.database is not None else str(self.index_dir)
+        return self.store.location
 
     # -- loading ---------------------------------------------------------------------------
 
     def load(self) -> Engine:
         """Load the index; raises store.IndexError_ with a message that says how to fix it."""
-        if self.database is not None:
-            self._data = self.database.load(self.embedder.fingerprint, self.embedder.dimension)
-            self._checked_at = time.monotonic()
-            return self
-        _single_threaded_search()
-        self._data = store.load(self.index_dir, model_fingerprint=self.embedder.fingerprint)
+        self._data = self.store.load(self.embedder.fingerprint, self.embedder.dimension)
+        self._checked_at = time.monotonic()
         return self
 
     def ensure_index(self, progress: Progress | None = None) -> BuildSummary | None:
         """Load the index, building it first when it is missing or older than the corpus."""
         try:
-            manifest = self.database.read_manifest() if self.database is not None else store.read_manifest(self.index_dir)
+            manifest = self.store.read_manifest()
             # The database keeps a generation of an older format readable: rebuild it like a changed corpus.
             if manifest.format_version == store.FORMAT_VERSION and manifest.source_fingerprint == source_fingerprint(self.corpus_paths):
                 self.load()
@@ -117,10 +109,10 @@ class Engine:
         try:
             return self.reindex(progress=progress)
         except store.ReindexRunning:
-            if self.database is None:
+            if not self.store.shared:
                 raise
             # Replicas starting together: one builds, the others wait for its generation.
-            while self.database.writer_busy():
+            while self.store.writer_busy():
                 time.sleep(1.0)
             self.load()
             return None
@@ -133,7 +125,7 @@ class Engine:
             self.pipeline.reader.model.warm_up()
 
     @property
-    def data(self) -> store.IndexData:
+    def data(self) -> Snapshot:
         if self._data is None:
             self.load()
         assert self._data is not None
@@ -172,12 +164,12 @@ class Engine:
     ) -> Answer:
         try:
             return self._answer(self._current(), question, k, since, until, within, started)
-        except GenerationGone:  # a replica that slept through two reindexes: load the current one
+        except store.GenerationGone:  # a replica that slept through two reindexes: load the current one
             self.load()
             return self._answer(self.data, question, k, since, until, within, started)
 
     def _answer(
-        self, data: store.IndexData, question: str, k: int, since: date | None, until: date | None, within: Collection[str] | None, started: float
+        self, data: Snapshot, question: str, k: int, since: date | None, until: date | None, within: Collection[str] | None, started: float
     ) -> Answer:
         """`answer` over one snapshot."""
         allowed = self._date_mask(data, since, until)
@@ -217,17 +209,17 @@ class Engine:
         hits = self.pipeline.retrieve(data, normalised, self._encode(normalised.text), k, None)
         return tuple(Hit(h.chunk_id, h.score, h.dense, h.lexical) for h in hits)
 
-    def _current(self) -> store.IndexData:
-        """The snapshot to answer from: with a database, the generation another process may have
+    def _current(self) -> Snapshot:
+        """The snapshot to answer from: with a shared store, the generation another process may have
         switched to (checked at most every REFRESH_S; other threads answer from the old one while
         one thread loads the new)."""
         data = self.data
-        database = self._database
-        if database is None or time.monotonic() - self._checked_at < REFRESH_S or not self._refresh_lock.acquire(blocking=False):
+        shared = self._store
+        if shared is None or not shared.shared or time.monotonic() - self._checked_at < REFRESH_S or not self._refresh_lock.acquire(blocking=False):
             return data
         try:
             self._checked_at = time.monotonic()
-            if database.current_generation() != getattr(data, "database_generation", None):
+            if shared.changed(data):
                 self.load()
             return self.data
         finally:
@@ -237,7 +229,7 @@ class Engine:
         return self.embedder.encode_queries([text])[0]
 
     @staticmethod
-    def _date_mask(data: store.IndexData, since: date | None, until: date | None) -> np.ndarray | None:
+    def _date_mask(data: Snapshot, since: date | None, until: date | None) -> np.ndarray | None:
         if since is None and until is None:
             return None
         low = since.isoformat() if since else "0000-00-00"
@@ -252,11 +244,10 @@ class Engine:
         if not self._reindex_lock.acquire(blocking=False):
             raise store.ReindexRunning("a reindex is already running")
         try:
-            if self.database is not None:
-                progress = self.database.share_progress(progress)  # /stats on every replica shows it
+            progress = self.store.share_progress(progress)  # a shared store: /stats on every replica shows it
             summary = build_index(
                 paths or self.corpus_paths, self.index_dir, self.embedder, progress, faiss_kind=self.faiss_kind,
-                pipeline=asdict(self.config.pipeline), target=self.database,
+                pipeline=asdict(self.config.pipeline), target=self.store,
             )
             self.load()  # the same checks and search settings as any load; one assignment swaps
             return summary
@@ -264,21 +255,21 @@ class Engine:
             self._reindex_lock.release()
 
     def close(self) -> None:
-        """Release the database connections (nothing to release for an index directory)."""
-        if self._database is not None:
-            self._database.close()
-            self._database = None
+        """Release the store (the database's connections; nothing for an index directory)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def reindexing(self) -> bool:
-        """A rebuild is running here, or (with a database) in another process sharing it."""
+        """A rebuild is running here, or (in a shared store) in another process sharing it."""
         if self._reindex_lock.locked():
             return True
-        return self.database is not None and self.database.writer_busy()
+        return self.store.writer_busy()
 
     def reindex_progress(self) -> tuple[str, int, int] | None:
-        """With a database: the stage of a rebuild running in any process sharing it (else None)."""
-        return self.database.reindex_progress() if self.database is not None else None
+        """In a shared store: the stage of a rebuild running in any process sharing it (else None)."""
+        return self.store.reindex_progress()
 
     def documents(self) -> list[Document]:
         return list(self.data.documents)
@@ -290,12 +281,11 @@ class Engine:
         if cached is not None and cached.generation == data.generation:
             return cached
         dates = sorted(d.date for d in data.documents if d.date)
-        size = sum(p.stat().st_size for p in Path(data.path).rglob("*") if p.is_file()) if data.path else int(getattr(data, "size_bytes", 0))
         self._stats = EngineStats(
             documents=len(data.documents),
             chunks=len(data.chunks),
             sentences=len(data.sentences),
-            index_bytes=size,
+            index_bytes=data.size_bytes,
             built_at=data.manifest.created,
             first_date=dates[0] if dates else "",
             last_date=dates[-1] if dates else "",
@@ -304,11 +294,3 @@ class Engine:
         )
         return self._stats
 
-
-def _single_threaded_search() -> None:
-    """One FAISS thread per search: answers run side by side in worker threads, and a second
-    OpenMP thread per search waited on cores busy with the encoder (2.7x slower answers on two
-    cores, docs/BENCHMARKS.md)."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)

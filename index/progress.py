@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
 class TerminalProgress:

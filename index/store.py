@@ -6,6 +6,9 @@ sentence_vectors.npy, faiss.index, bm25/ and doc_freq.json. A build writes a new
 `DIR/tmp-<id>`, renames it to `gen-<id>`, then replaces the `current` link in one rename, so a
 reader sees the old index or the new one, never half of one. A killed build leaves only a
 `tmp-*` directory, removed by the next build.
+
+`DirectoryStore` is the index directory as a store (newsbot.index.storage): loaded as an
+`IndexData` snapshot (FAISS and bm25s in memory), written by builds under a file lock.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,8 +29,10 @@ import numpy as np
 
 from newsbot.index.lexical import LexicalIndex
 from newsbot.index.lexicon import Lexicon
+from newsbot.index.progress import Progress
+from newsbot.index.snapshot import Embedded, first_sentences
 from newsbot.index.stores import FaissVectorStore
-from newsbot.index.types import Chunk, Document, Sentence
+from newsbot.index.types import Document
 
 # 2: chunks without overlap, vectors from the int8 model with every MatMul quantized (onnx_backend EXPORT_VERSION 2)
 FORMAT_VERSION = 2
@@ -54,6 +59,10 @@ class IndexMismatch(IndexError_):
     """A sound index built with another model: its vectors mean nothing to this one."""
 
 
+class GenerationGone(IndexError_):
+    """The generation a snapshot reads was dropped by a later reindex: load the current one."""
+
+
 @dataclass(frozen=True)
 class Manifest:
     format_version: int
@@ -76,22 +85,14 @@ class Manifest:
 
 
 @dataclass
-class IndexData:
-    """Everything an index holds, in memory."""
+class IndexData(Embedded):
+    """A generation of the index directory in memory (a `Snapshot`), or a build's result before it
+    is written: the spans and vectors, FAISS over the chunk vectors, bm25s over the chunks."""
 
-    manifest: Manifest
-    documents: list[Document]
-    doc_hashes: list[str]
-    sentences: np.ndarray  # (n, 3) int64: doc index, start, end
-    doc_first_sentence: np.ndarray  # (docs + 1,) offsets into `sentences`
-    chunks: np.ndarray  # (m, 3) int64: doc index, first, last global sentence index (inclusive)
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
     faiss: Any
     lexical: LexicalIndex
     path: Path | None = None
-    # Derived lookups that stages compute once per loaded index (e.g. term sets of articles).
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _vector_store: FaissVectorStore | None = field(default=None, init=False, repr=False)
 
     @property
     def generation(self) -> str:
@@ -99,62 +100,25 @@ class IndexData:
         return self.path.name if self.path else ""
 
     @property
-    def model_path(self) -> str:
-        """The model the vectors were made with (the manifest's; the engine refuses any other)."""
-        return self.manifest.model_path
-
-    # -- named access for the answer pipeline (the arrays above are the storage format) -----
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()) if self.path else 0
 
     @property
     def vectors(self) -> FaissVectorStore:
         """The vector store seam (newsbot.index.stores.VectorStore) over this index."""
-        found: FaissVectorStore | None = self.cache.get("vector_store")
+        found = self._vector_store
         if found is None or found.index is not self.faiss:
-            found = FaissVectorStore(self.faiss, self.chunk_vectors, self.sentence_vectors)
-            self.cache["vector_store"] = found
+            found = self._vector_store = FaissVectorStore(self.faiss, self.chunk_vectors, self.sentence_vectors)
         return found
 
     @property
     def lexicon(self) -> Lexicon:
         """What the corpus teaches about its words (stored with the index; learned once if older)."""
-        found: Lexicon | None = self.cache.get("lexicon")
+        found = self.caches.lexicon
         if found is None:
             found = (Lexicon.load(self.path) if self.path is not None else None) or Lexicon.learn(self.documents)
-            self.cache["lexicon"] = found
+            self.caches.lexicon = found
         return found
-
-    @property
-    def sentence_count(self) -> int:
-        return len(self.sentences)
-
-    def sentence(self, index: int) -> Sentence:
-        doc, start, end = (int(x) for x in self.sentences[index])
-        return Sentence(self.documents[doc].text[start:end], start, end)
-
-    def document_of(self, sentence_id: int) -> int:
-        """The index (in `documents`) of the article a sentence belongs to."""
-        return int(self.sentences[sentence_id, 0])
-
-    def document(self, index: int) -> Document:
-        return self.documents[index]
-
-    def chunk(self, chunk_id: int) -> Chunk:
-        doc, first, last = (int(x) for x in self.chunks[chunk_id])
-        return Chunk(chunk_id, doc, first, last)
-
-    def chunk_documents(self, chunk_ids: np.ndarray | None = None) -> np.ndarray:
-        """The article index of each chunk (of all chunks when `chunk_ids` is None)."""
-        return self.chunks[:, 0] if chunk_ids is None else self.chunks[chunk_ids, 0]
-
-    def chunk_sentence_ranges(self, chunk_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(first, last) global sentence ids of each chunk, inclusive."""
-        rows = self.chunks[chunk_ids]
-        return rows[:, 1], rows[:, 2]
-
-    def chunk_text(self, chunk_id: int) -> str:
-        doc, first, last = (int(x) for x in self.chunks[chunk_id])
-        text = self.documents[doc].text
-        return text[int(self.sentences[first, 1]) : int(self.sentences[last, 2])]
 
 
 def rebuild_hint(path: Path | str) -> str:
@@ -248,13 +212,6 @@ def load(directory: Path | str, mmap: bool | None = None, model_fingerprint: str
         lexical=lexical,
         path=generation,
     )
-
-
-def first_sentences(documents: int, sentences: np.ndarray) -> np.ndarray:
-    """Offsets into `sentences` (rows sorted by document) where each document starts, plus the end."""
-    if not len(sentences):
-        return np.zeros(documents + 1, dtype=np.int64)
-    return np.asarray(np.searchsorted(sentences[:, 0], np.arange(documents + 1)), dtype=np.int64)
 
 
 def _read_documents(file: Path) -> tuple[list[Document], list[str]]:
@@ -367,3 +324,62 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class DirectoryStore:
+    """The index directory as the engine's store: one process writes it, any may read it."""
+
+    uses_faiss = True  # a build makes the FAISS index this store searches with
+    shared = False  # no other process switches generations under a loaded engine
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+
+    @property
+    def location(self) -> str:
+        return str(self.directory)
+
+    def read_manifest(self) -> Manifest:
+        return read_manifest(self.directory)
+
+    def load(self, model_fingerprint: str | None = None, dimension: int | None = None) -> IndexData:
+        """The current generation; `dimension` is checked through the model's fingerprint."""
+        _single_threaded_search()
+        return load(self.directory, model_fingerprint=model_fingerprint)
+
+    def changed(self, snapshot: object) -> bool:
+        """Whether another process switched generations since `snapshot` (never, here)."""
+        return False
+
+    def lock(self) -> AbstractContextManager[None]:
+        return build_lock(self.directory)
+
+    def previous(self) -> IndexData | None:
+        try:
+            return load(self.directory)
+        except IndexError_:
+            return None
+
+    def write(self, data: IndexData) -> Path:
+        return write(self.directory, data)
+
+    def writer_busy(self) -> bool:
+        return False  # a build here holds the engine's own reindex lock
+
+    def share_progress(self, progress: Progress | None) -> Progress | None:
+        return progress
+
+    def reindex_progress(self) -> tuple[str, int, int] | None:
+        return None
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _single_threaded_search() -> None:
+    """One FAISS thread per search: answers run side by side in worker threads, and a second
+    OpenMP thread per search waited on cores busy with the encoder (2.7x slower answers on two
+    cores, docs/BENCHMARKS.md)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)

@@ -1,9 +1,10 @@
-"""The store seam: what the answer pipeline needs from a vector store and a lexical store.
+"""The search half of the store seam: what a snapshot's vector store and lexical store answer.
 
-Today's stores are FAISS + in-memory vectors (`FaissVectorStore`) and bm25s
-(`newsbot.index.lexical.LexicalIndex`); another backend (PostgreSQL + pgvector) implements the
-same two protocols. Stages never see arrays addressed by column: documents, chunks and sentences
-come through the named records of `newsbot.index.store.IndexData`.
+The index directory's are FAISS + in-memory vectors (`FaissVectorStore`) and bm25s
+(`newsbot.index.lexical.LexicalIndex`); PostgreSQL + pgvector implements the same two protocols
+(newsbot.index.postgres.stores). Stages reach them through `Snapshot.vectors` and
+`Snapshot.lexical` (newsbot.index.snapshot); which store loaded the snapshot is chosen once, in
+newsbot.index.storage.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from newsbot.index.lexical import STOPWORDS, stems
 from newsbot.index.types import Answer, CitedSentence, Document, Sentence, SourceRef
 
 if TYPE_CHECKING:
-    from newsbot.index.store import IndexData
+    from newsbot.index.snapshot import Snapshot
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 Span = tuple[int, int]
@@ -152,15 +152,15 @@ def topic_answer(topic: Topic, document: Document, match: TopicMatch | None) -> 
     return Answer(topic.text, True, cited, (source,))
 
 
-def match_article(data: IndexData, topic_text: str, doc_id: str, matcher: TopicMatcher | None = None) -> Answer:
+def match_article(data: Snapshot, topic_text: str, doc_id: str, matcher: TopicMatcher | None = None) -> Answer:
     """`topic_answer` for the article `doc_id` of a loaded index (a directory's or the database's).
 
     Raises TopicError for a topic without words; an article not in the index is no match."""
     topic = Topic.parse(topic_text)
-    positions: dict[str, int] | None = data.cache.get("doc_positions")
+    positions = data.caches.doc_positions
     if positions is None:
         positions = {document.doc_id: number for number, document in enumerate(data.documents)}
-        data.cache["doc_positions"] = positions
+        data.caches.doc_positions = positions
     number = positions.get(doc_id)
     if number is None:
         return Answer(topic.text, False, reason="the article is not in the index")

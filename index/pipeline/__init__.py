@@ -4,7 +4,7 @@
              -> read (the trained reader) -> check -> decide (answer or decline) -> choose -> cite
 
 Each stage is a small class in a module of its own: constructed with validated parameters, run
-with the index snapshot (`IndexData`) and the previous stage's frozen output. docs/ARCHITECTURE.md
+with the index snapshot (`Snapshot`, newsbot.index.snapshot) and the previous stage's frozen output. docs/ARCHITECTURE.md
 says where to change what.
 """
 
@@ -28,7 +28,7 @@ from newsbot.index.pipeline.read import AnswerReader, ReaderModel, ReadParams
 from newsbot.index.pipeline.records import Check, Choice, Decision, FusedHit, Question, Reading, Scored
 from newsbot.index.pipeline.retrieve import DenseRetriever, LexicalRetriever
 from newsbot.index.pipeline.score import ScoreWeights, SentenceScorer
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 from newsbot.index.types import Answer, CitedSentence, Hit, SourceRef
 
 __all__ = ["AnswerPipeline", "ChoiceParams", "FusionWeights", "PipelineConfig", "ScoreWeights", "Trace"]
@@ -68,7 +68,7 @@ class AnswerPipeline:
     def __init__(
         self,
         config: PipelineConfig = PipelineConfig(),
-        normaliser: Callable[[IndexData | None, str], Question] | None = None,
+        normaliser: Callable[[Snapshot | None, str], Question] | None = None,
         decider: Decider | None = None,
         decision_model: DecisionModel | None = None,
         reader: ReaderModel | None = None,
@@ -89,7 +89,7 @@ class AnswerPipeline:
         self.citer = Citer()
 
     def retrieve(
-        self, data: IndexData, question: Question, vector: np.ndarray, k: int, allowed: np.ndarray | None
+        self, data: Snapshot, question: Question, vector: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> tuple[FusedHit, ...]:
         """Retrieve with both retrievers and fuse: the `k` best chunks."""
         if len(data.chunks) == 0:
@@ -101,7 +101,7 @@ class AnswerPipeline:
 
     def trace(
         self,
-        data: IndexData,
+        data: Snapshot,
         question: Question,
         vector: np.ndarray,
         k: int | None = None,
@@ -122,7 +122,7 @@ class AnswerPipeline:
 
     def run(
         self,
-        data: IndexData,
+        data: Snapshot,
         raw_question: str,
         encode: Callable[[str], np.ndarray],
         k: int | None = None,
@@ -164,7 +164,7 @@ class AnswerPipeline:
         return Answer(answered=True, sentences=sentences, sources=sources, latency_ms=_ms(started), **common)
 
     def _closest(
-        self, data: IndexData, decision: Decision, scored: tuple[Scored, ...]
+        self, data: Snapshot, decision: Decision, scored: tuple[Scored, ...]
     ) -> tuple[tuple[CitedSentence, ...], tuple[SourceRef, ...]]:
         """For a decline on topic (nothing the question names is missing), the best sentence."""
         if not scored or decision.missing or scored[0].context < self.config.choice.closest_context:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newsbot.index.pipeline.records import Candidate, FusedHit
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 class SentenceCandidates:
@@ -24,7 +24,7 @@ class SentenceCandidates:
         self.chunks = chunks
         self.edges = edges
 
-    def run(self, data: IndexData, hits: Sequence[FusedHit]) -> tuple[Candidate, ...]:
+    def run(self, data: Snapshot, hits: Sequence[FusedHit]) -> tuple[Candidate, ...]:
         found: dict[int, Candidate] = {}
         for rank, hit in enumerate(hits[: self.chunks]):
             chunk = data.chunk(hit.chunk_id)

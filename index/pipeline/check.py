@@ -20,7 +20,7 @@ from newsbot.index.answer_types import ASKING, AnswerType, counted_head, counts_
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Question, Scored
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 class AnswerCheck:
@@ -32,7 +32,7 @@ class AnswerCheck:
         self.window = window
         self.typed_candidates = typed_candidates
 
-    def neighbours(self, data: IndexData, sentence_id: int) -> list[int]:
+    def neighbours(self, data: Snapshot, sentence_id: int) -> list[int]:
         """The sentence and up to `window` sentences each side of it in the same article."""
         document = data.document_of(sentence_id)
         ids = [sentence_id]
@@ -42,7 +42,7 @@ class AnswerCheck:
                     ids.append(other)
         return sorted(ids)
 
-    def run(self, data: IndexData, question: Question, idf: dict[str, float], scored: Sequence[Scored]) -> Check:
+    def run(self, data: Snapshot, question: Question, idf: dict[str, float], scored: Sequence[Scored]) -> Check:
         if not scored:
             return Check(False, 0.0)
         best = scored[0].candidate
@@ -89,7 +89,7 @@ class AnswerCheck:
         return Check(type_found, 1.0 - sum(idf[t] for t in missing) / total, missing, rarest, numbers, count_missing, words_missing)
 
     @staticmethod
-    def count_missing(data: IndexData, question: Question, around: Sequence[int]) -> bool:
+    def count_missing(data: Snapshot, question: Question, around: Sequence[int]) -> bool:
         """A "how many X" question whose window counts no X: no number there is followed by X (or a
         way of writing it). Measured on dev: 30% of answerable SQuAD count questions, 55% of SQuAD
         2.0's and 75% of the news near misses ("How many pre-orders" against "Pre-orders began")."""

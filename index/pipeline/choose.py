@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from newsbot.index.answer_types import AnswerType
 from newsbot.index.pipeline.records import Choice, Question, Scored
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class SentenceChooser:
     def __init__(self, params: ChoiceParams = ChoiceParams()) -> None:
         self.params = params
 
-    def run(self, data: IndexData, question: Question, scored: Sequence[Scored]) -> Choice:
+    def run(self, data: Snapshot, question: Question, scored: Sequence[Scored]) -> Choice:
         if not scored:
             return Choice(())
         p = self.params
@@ -106,7 +106,7 @@ def _near_duplicate(text: str, others: list[str], threshold: float) -> bool:
 
 
 def _extend_adjacent(
-    data: IndexData, scored: Sequence[Scored], close: set[int], chosen: list[Scored], limit: int, wanted: AnswerType
+    data: Snapshot, scored: Sequence[Scored], close: set[int], chosen: list[Scored], limit: int, wanted: AnswerType
 ) -> list[Scored]:
     """Add neighbours of chosen sentences that continue the list: same article, holding an item
     of the asked type (or any, when the type is open), and close to the question."""
@@ -135,7 +135,7 @@ _CONTINUES = re.compile(
 )
 
 
-def _continuation(data: IndexData, sentence_id: int) -> int | None:
+def _continuation(data: Snapshot, sentence_id: int) -> int | None:
     """The next sentence when it carries on from this one."""
     following = sentence_id + 1
     if following >= data.sentence_count or data.document_of(following) != data.document_of(sentence_id):
@@ -143,7 +143,7 @@ def _continuation(data: IndexData, sentence_id: int) -> int | None:
     return following if _CONTINUES.match(data.sentence(following).text) else None
 
 
-def _reading_order(data: IndexData, sentence_ids: list[int], scores: dict[int, float]) -> list[int]:
+def _reading_order(data: Snapshot, sentence_ids: list[int], scores: dict[int, float]) -> list[int]:
     """Articles by their best cited sentence (best first); sentences in reading order within each."""
     best_of_doc: dict[int, float] = {}
     for sid in sentence_ids:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from newsbot.index.pipeline.records import Choice
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 from newsbot.index.types import CitedSentence, SourceRef
 
 
 class Citer:
-    def run(self, data: IndexData, choice: Choice) -> tuple[tuple[CitedSentence, ...], tuple[SourceRef, ...]]:
+    def run(self, data: Snapshot, choice: Choice) -> tuple[tuple[CitedSentence, ...], tuple[SourceRef, ...]]:
         numbers: dict[int, int] = {}
         sources: list[SourceRef] = []
         cited: list[CitedSentence] = []

@@ -18,7 +18,7 @@ from newsbot.index.answer_types import AnswerType, counted_thing
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Check, Decision, FusedHit, Question, Scored
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 # Evidence for the best sentence (scoring), its article, its retrieval, and the answer check.
 FEATURES = (
@@ -104,7 +104,7 @@ class Decider:
         self.model = model or DecisionModel.load()
 
     def features(
-        self, data: IndexData, question: Question, idf: dict[str, float], best: Scored, hits: Sequence[FusedHit], check: Check
+        self, data: Snapshot, question: Question, idf: dict[str, float], best: Scored, hits: Sequence[FusedHit], check: Check
     ) -> tuple[dict[str, float], tuple[str, ...]]:
         total = sum(idf.values()) or 1.0
         article = evidence.article_terms(data, best.candidate.document)
@@ -134,7 +134,7 @@ class Decider:
         return values, missing
 
     def run(
-        self, data: IndexData, question: Question, idf: dict[str, float], scored: Sequence[Scored], hits: Sequence[FusedHit], check: Check
+        self, data: Snapshot, question: Question, idf: dict[str, float], scored: Sequence[Scored], hits: Sequence[FusedHit], check: Check
     ) -> Decision:
         if not scored:
             return Decision(False, 0.0, reason="no matching articles")
@@ -158,7 +158,7 @@ class Decider:
             reason = "no sentence answers it closely enough"
         return Decision(False, confidence, features, missing, reason)
 
-    def small_corpus_rule(self, data: IndexData, values: dict[str, float], missing: Sequence[str], check: Check) -> bool:
+    def small_corpus_rule(self, data: Snapshot, values: dict[str, float], missing: Sequence[str], check: Check) -> bool:
         """The small-corpus rule, which answers what the model declined: in an index of fewer than
         `small_corpus_chunks` chunks there is no neighbouring article to confuse an answer with, and
         the similarity features, fitted on corpora of thousands of chunks, read low for short

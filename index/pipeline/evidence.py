@@ -9,7 +9,7 @@ from functools import lru_cache
 from newsbot.index.language import MONTH_NAMES
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline.records import Question
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 @lru_cache(maxsize=50_000)
@@ -17,7 +17,7 @@ def sentence_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def term_weights(data: IndexData, q_terms: Sequence[str], prior_chunks: float, question: Question | None = None) -> dict[str, float]:
+def term_weights(data: Snapshot, q_terms: Sequence[str], prior_chunks: float, question: Question | None = None) -> dict[str, float]:
     """IDF of the question terms, shrunk towards their mean when the corpus is small.
 
     IDF from a handful of chunks is noise: in a one-article corpus every word the article lacks
@@ -45,7 +45,7 @@ def coverage(found: frozenset[str], idf: dict[str, float], total: float, questio
     return sum(w for t, w in idf.items() if question.present(t, found)) / (total or 1.0)
 
 
-def window_terms(data: IndexData, sentence_id: int) -> frozenset[str]:
+def window_terms(data: Snapshot, sentence_id: int) -> frozenset[str]:
     """Terms of the sentence and of the one before it in the same article."""
     pool = sentence_terms(data.sentence(sentence_id).text)
     if sentence_id > 0 and data.document_of(sentence_id - 1) == data.document_of(sentence_id):
@@ -62,16 +62,16 @@ def date_terms(date: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def title_terms(data: IndexData, document: int) -> frozenset[str]:
+def title_terms(data: Snapshot, document: int) -> frozenset[str]:
     """Terms of the article's title and of its date (a question's "in March 2019")."""
     record = data.document(document)
     return sentence_terms(record.title) | date_terms(record.date)
 
 
-def article_terms(data: IndexData, document: int) -> frozenset[str]:
+def article_terms(data: Snapshot, document: int) -> frozenset[str]:
     """Terms of the article: the document, and the other parts of it (same title) in corpora
     that hold an article as several documents (paragraphs). Computed once per index."""
-    cache: dict[int, frozenset[str]] = data.cache.setdefault("article_terms", {})
+    cache = data.caches.article_terms
     found = cache.get(document)
     if found is None:
         title = data.document(document).title
@@ -86,11 +86,11 @@ def article_terms(data: IndexData, document: int) -> frozenset[str]:
     return found
 
 
-def _title_groups(data: IndexData) -> dict[str, list[int]]:
-    groups: dict[str, list[int]] | None = data.cache.get("title_groups")
+def _title_groups(data: Snapshot) -> dict[str, list[int]]:
+    groups = data.caches.title_groups
     if groups is None:
         groups = {}
         for index, document in enumerate(data.documents):
             groups.setdefault(document.title, []).append(index)
-        data.cache["title_groups"] = groups
+        data.caches.title_groups = groups
     return groups

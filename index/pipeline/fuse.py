@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsbot.index.pipeline.records import FusedHit, Retrieved
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ZScoreFusion:
         self.weights = weights
 
     def run(
-        self, data: IndexData, vector: np.ndarray, dense: Retrieved, lexical: Retrieved, lexical_scores: np.ndarray, k: int
+        self, data: Snapshot, vector: np.ndarray, dense: Retrieved, lexical: Retrieved, lexical_scores: np.ndarray, k: int
     ) -> tuple[FusedHit, ...]:
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
@@ -53,7 +53,7 @@ class ZScoreFusion:
         return tuple(FusedHit(int(pool[i]), float(fused[i]), float(cosine[i]), float(lex[i])) for i in order)
 
 
-def best_sentence_cosine(data: IndexData, chunk_ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
+def best_sentence_cosine(data: Snapshot, chunk_ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """For each chunk, the cosine of its sentence closest to the question."""
     first, last = data.chunk_sentence_ranges(chunk_ids)
     lengths = last - first + 1

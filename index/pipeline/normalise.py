@@ -31,7 +31,7 @@ from newsbot.index.lexical import STOPWORDS, shown_words, terms
 from newsbot.index.lexicon import Lexicon
 from newsbot.index.model_files import english_words
 from newsbot.index.pipeline.records import Question
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 # Abbreviations people type whose expansion a corpus may never spell out in capitals.
 COMMON_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
@@ -194,7 +194,7 @@ class QuestionNormaliser:
     def __init__(self, params: NormaliseParams = NormaliseParams()) -> None:
         self.params = params
 
-    def run(self, data: IndexData | None, raw: str) -> Question:
+    def run(self, data: Snapshot | None, raw: str) -> Question:
         raw = " ".join(raw.split())
         lexicon = data.lexicon if data is not None else Lexicon()
         english = english_words(data.model_path if data is not None else None)  # of the configured model

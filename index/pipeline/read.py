@@ -24,7 +24,8 @@ import numpy as np
 
 from newsbot.index.pipeline.records import Question, Reading, Scored, Span
 from newsbot.index.reader_window import MAX_TOKENS, Window, build_window, question_text
-from newsbot.index.store import IndexData, IndexError_
+from newsbot.index.snapshot import Snapshot
+from newsbot.index.store import IndexError_
 
 DEFAULT_READER = Path(__file__).resolve().parent.parent / "models" / "reader" / "reader-int8.onnx"
 MAX_ANSWER_TOKENS = 30
@@ -172,7 +173,7 @@ class AnswerReader:
         self.model = model
         self.params = params
 
-    def windows(self, data: IndexData, scored: Sequence[Scored]) -> list[Window]:
+    def windows(self, data: Snapshot, scored: Sequence[Scored]) -> list[Window]:
         """A window around each of the best candidates, skipping one that an earlier window holds whole."""
         out: list[Window] = []
         covered: set[int] = set()
@@ -196,7 +197,7 @@ class AnswerReader:
                     covered.add(part_sid)
         return out
 
-    def run(self, data: IndexData, question: Question, scored: Sequence[Scored]) -> Reading:
+    def run(self, data: Snapshot, question: Question, scored: Sequence[Scored]) -> Reading:
         windows = self.windows(data, scored)
         if not windows:
             return Reading((), None, -1e4)

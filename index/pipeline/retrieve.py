@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsbot.index.pipeline.records import Retrieved
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 class DenseRetriever:
@@ -18,7 +18,7 @@ class DenseRetriever:
             raise ValueError(f"depth must be > 0, got {depth}")
         self.depth = depth
 
-    def run(self, data: IndexData, vector: np.ndarray, allowed: np.ndarray | None = None) -> Retrieved:
+    def run(self, data: Snapshot, vector: np.ndarray, allowed: np.ndarray | None = None) -> Retrieved:
         return Retrieved(data.vectors.search(vector, self.depth, allowed))
 
 
@@ -30,12 +30,12 @@ class LexicalRetriever:
             raise ValueError(f"depth must be > 0, got {depth}")
         self.depth = depth
 
-    def scores(self, data: IndexData, terms: Sequence[str], allowed: np.ndarray | None = None) -> np.ndarray:
+    def scores(self, data: Snapshot, terms: Sequence[str], allowed: np.ndarray | None = None) -> np.ndarray:
         """BM25 of every chunk; -inf outside `allowed`."""
         lexical = data.lexical.scores(list(terms))
         return np.where(allowed, lexical, -np.inf) if allowed is not None else lexical
 
-    def run(self, data: IndexData, terms: Sequence[str], allowed: np.ndarray | None = None) -> Retrieved:
+    def run(self, data: Snapshot, terms: Sequence[str], allowed: np.ndarray | None = None) -> Retrieved:
         return self.top(self.scores(data, terms, allowed))
 
     def top(self, lexical: np.ndarray) -> Retrieved:

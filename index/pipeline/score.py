@@ -20,7 +20,7 @@ from newsbot.index.answer_types import asked_noun, has_type, main_clause, names_
 from newsbot.index.lexical import terms
 from newsbot.index.pipeline import evidence
 from newsbot.index.pipeline.records import Candidate, Question, Scored
-from newsbot.index.store import IndexData
+from newsbot.index.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,12 @@ class SentenceScorer:
     def __init__(self, weights: ScoreWeights = ScoreWeights()) -> None:
         self.weights = weights
 
-    def idf(self, data: IndexData, question: Question) -> dict[str, float]:
+    def idf(self, data: Snapshot, question: Question) -> dict[str, float]:
         return evidence.term_weights(data, question.typed_terms or question.terms, self.weights.idf_prior_chunks, question)
 
     def run(
         self,
-        data: IndexData,
+        data: Snapshot,
         question: Question,
         vector: np.ndarray,
         candidates: Sequence[Candidate],

@@ -5,5 +5,8 @@
   switching to it, dropping old ones; loading the current one.
 - `tables`: a generation's tables, created and filled by binary COPY, read back.
 - `stores`: the `VectorStore` / `LexicalStore` of the store seam over a generation's tables, and
-  `PgIndexData`, the snapshot the answer pipeline reads.
+  `PgSnapshot`, the `Snapshot` the answer pipeline reads.
+
+`generations.PostgresIndex` is the engine's `IndexStore` when a database URL is set
+(newsbot.index.storage.open_store).
 """

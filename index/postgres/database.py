@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, unquote
 
-from newsbot.index.store import IndexError_
+from newsbot.index.store import GenerationGone, IndexError_
 
 SCHEMA_VERSION = 1
 MIN_PGVECTOR = (0, 7, 0)  # sparsevec (the BM25 weights) arrived in pgvector 0.7
@@ -59,10 +59,6 @@ class DatabaseError(IndexError_):
 
 class DatabaseUnavailable(DatabaseError):
     """The database cannot be reached just now (logged once a minute); a moment later it may be back."""
-
-
-class GenerationGone(IndexError_):
-    """The generation a snapshot reads was dropped by a later reindex: load the current one."""
 
 
 MASK = "***"

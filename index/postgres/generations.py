@@ -3,7 +3,7 @@
 A generation N is four tables, `newsbot_g<N>_documents`, `_sentences`, `_chunks` (with the HNSW
 and GIN indexes) and `_terms`, plus a row of `newsbot_generations` holding its manifest. A build
 creates and fills them, records N as `current_generation` in `newsbot_meta`, and commits: until
-the commit nobody sees N, after it every new snapshot reads N. A snapshot (`PgIndexData`) reads
+the commit nobody sees N, after it every new snapshot reads N. A snapshot (`PgSnapshot`) reads
 only the tables of its own generation, so an answer never mixes two. The generation just replaced
 stays for replicas still answering from it; older ones are dropped after the switch.
 
@@ -21,11 +21,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
-import numpy as np
-
 from newsbot.index import store
-from newsbot.index.postgres.database import WRITER_LOCK, Database, DatabaseError, GenerationGone, _configure
-from newsbot.index.postgres.stores import PgIndexData, PgLexicalStore, PgVectorStore, table
+from newsbot.index.postgres.database import WRITER_LOCK, Database, DatabaseError, _configure
+from newsbot.index.postgres.stores import PgLexicalStore, PgSnapshot, PgVectorStore, table
 from newsbot.index.postgres.tables import (
     lexicon_from_text,
     lexicon_text,
@@ -35,15 +33,20 @@ from newsbot.index.postgres.tables import (
     select_rows,
     write_tables,
 )
+from newsbot.index.progress import Progress
+from newsbot.index.snapshot import Caches, Embedded, Snapshot
+from newsbot.index.store import GenerationGone
 
 log = logging.getLogger(__name__)
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for replicas still reading them
 
 
 class PostgresIndex:
-    """The index in the database at `url`: read, load, and (as a build target) lock and write."""
+    """The index in the database at `url` as the engine's store (newsbot.index.storage.IndexStore):
+    read, load, and (as a build target) lock and write."""
 
     uses_faiss = False  # the database searches; a build makes no FAISS index
+    shared = True  # replicas answer from it and see each other's reindexes
 
     def __init__(self, url: str, max_connections: int = 8) -> None:
         self.database = Database(url, max_connections)
@@ -51,6 +54,10 @@ class PostgresIndex:
 
     @property
     def display(self) -> str:
+        return self.database.display
+
+    @property
+    def location(self) -> str:
         return self.database.display
 
     def _missing(self) -> store.IndexMissing:
@@ -76,7 +83,10 @@ class PostgresIndex:
             raise self._missing()
         return store.Manifest(**row[0])
 
-    def load(self, model_fingerprint: str | None = None, dimension: int | None = None) -> PgIndexData:
+    def changed(self, snapshot: Snapshot) -> bool:
+        return not isinstance(snapshot, PgSnapshot) or self.current_generation() != snapshot.database_generation
+
+    def load(self, model_fingerprint: str | None = None, dimension: int | None = None) -> PgSnapshot:
         """The current generation as a snapshot; raises IndexMissing / IndexMismatch."""
         for _ in range(3):  # a reindex may drop the generation between reading its number and its rows
             generation = self.current_generation()
@@ -88,7 +98,7 @@ class PostgresIndex:
                 continue
         raise DatabaseError(f"the index in the database at {self.display} keeps changing under the load; retry")
 
-    def _load(self, generation: int, model_fingerprint: str | None, dimension: int | None) -> PgIndexData:
+    def _load(self, generation: int, model_fingerprint: str | None, dimension: int | None) -> PgSnapshot:
         with self.database.connection() as conn, conn.transaction():
             row = conn.execute("SELECT manifest, vocabulary, lexicon FROM newsbot_generations WHERE id = %s", (generation,)).fetchone()
             if row is None:
@@ -107,25 +117,20 @@ class PostgresIndex:
             raise store.IndexCorrupt(
                 f"the index in the database at {self.display} (generation {generation}) does not match its manifest; rebuild it with newsbot index"
             )
-        empty = np.zeros((0, manifest.dimension), dtype=np.float32)
-        data = PgIndexData(
+        # The lexicon was learned once at build time, not again by every replica at every load.
+        return PgSnapshot(
             manifest=manifest,
             documents=documents,
             doc_hashes=hashes,
             sentences=sentences,
             doc_first_sentence=store.first_sentences(len(documents), sentences),
             chunks=chunks,
-            chunk_vectors=empty,
-            sentence_vectors=empty,
-            faiss=None,
-            lexical=PgLexicalStore(self.database, generation, vocabulary, len(chunks), int(row[1])),  # type: ignore[arg-type]
+            vectors=PgVectorStore(self.database, generation, manifest.dimension),
+            lexical=PgLexicalStore(self.database, generation, vocabulary, len(chunks), int(row[1])),
             database_generation=generation,
             size_bytes=int(size),
-            store=PgVectorStore(self.database, generation, manifest.dimension),
+            caches=Caches(lexicon=lexicon_from_text(row[2]) if row[2] else None),
         )
-        if row[2]:  # learned once at build time, not again by every replica at every load
-            data.cache["lexicon"] = lexicon_from_text(row[2])
-        return data
 
     # -- a build target (newsbot.index.build) ------------------------------------------------
 
@@ -153,7 +158,7 @@ class PostgresIndex:
             conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
         return False
 
-    def share_progress(self, progress: Any) -> Any:
+    def share_progress(self, progress: Progress | None) -> Progress | None:
         """`progress` (stage, done, total), also written to the database for /stats on every replica:
         at each new stage and at most once a second within one."""
         last: dict[str, Any] = {"stage": None, "at": 0.0}
@@ -187,17 +192,26 @@ class PostgresIndex:
         stage, done, total = json.loads(row[0])
         return str(stage), int(done), int(total)
 
-    def previous(self) -> store.IndexData | None:
+    def previous(self) -> Embedded | None:
         """The current generation with its vectors, for reusing those of unchanged articles."""
         try:
             data = self.load()
         except store.IndexError_:
             return None
-        generation = data.database_generation
+        generation, dimension = data.database_generation, data.manifest.dimension
         with self.database.connection() as conn:
-            data.chunk_vectors = read_vectors(conn, generation, "chunks", data.manifest.dimension)
-            data.sentence_vectors = read_vectors(conn, generation, "sentences", data.manifest.dimension)
-        return data
+            chunk_vectors = read_vectors(conn, generation, "chunks", dimension)
+            sentence_vectors = read_vectors(conn, generation, "sentences", dimension)
+        return Embedded(
+            manifest=data.manifest,
+            documents=data.documents,
+            doc_hashes=data.doc_hashes,
+            sentences=data.sentences,
+            doc_first_sentence=data.doc_first_sentence,
+            chunks=data.chunks,
+            chunk_vectors=chunk_vectors,
+            sentence_vectors=sentence_vectors,
+        )
 
     def write(self, data: store.IndexData) -> str:
         """Write `data` as a new generation and switch to it in one transaction; drop old ones."""

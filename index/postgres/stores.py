@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from newsbot.index.store import IndexData
+from newsbot.index.lexicon import Lexicon
+from newsbot.index.snapshot import Spans
 
 # HNSW returns at most ef_search rows; twice the depth asked for (100 by default) returns the exact
 # top 100 at the sizes of the dev sets (3k chunks) for 2.2 ms at 1M chunks; on near-duplicate
@@ -151,19 +152,24 @@ class PgLexicalStore:
 
 
 @dataclass
-class PgIndexData(IndexData):
+class PgSnapshot(Spans):
     """A generation in the database: documents, sentence and chunk spans in memory (small next to
     the vectors), vectors and BM25 in the database."""
 
-    database_generation: int = 0
+    vectors: PgVectorStore
+    lexical: PgLexicalStore
+    database_generation: int
     size_bytes: int = 0
-    store: PgVectorStore | None = field(default=None, repr=False)
 
     @property
     def generation(self) -> str:
         return f"pg-{self.database_generation}"
 
     @property
-    def vectors(self) -> PgVectorStore:  # type: ignore[override]
-        assert self.store is not None
-        return self.store
+    def lexicon(self) -> Lexicon:
+        """What the corpus teaches about its words: learned at build time and loaded with the
+        generation (`caches.lexicon`); learned here only for a generation stored without it."""
+        found = self.caches.lexicon
+        if found is None:
+            found = self.caches.lexicon = Lexicon.learn(self.documents)
+        return found

@@ -72,7 +72,7 @@ class TestSameAnswers:
 
     def test_a_load_reads_the_lexicon_the_build_learned(self, pg_engine: Engine):
         pg_engine.load()
-        assert "lexicon" in pg_engine.data.cache and pg_engine.data.lexicon.counts.get("kelso")
+        assert pg_engine.data.caches.lexicon is not None and pg_engine.data.lexicon.counts.get("kelso")
 
 
 class TestGenerations:
@@ -128,12 +128,11 @@ class TestGenerations:
             replica.close()
 
     def test_a_replica_starting_during_a_build_waits_for_it(self, pg_engine: Engine, corpus_dir: Path, fake_embedder: Any):
-        assert pg_engine.database is not None
         (corpus_dir / "extra.txt").write_text("Ferry service resumes\n\nThe island ferry resumed sailing on Monday.\n")
         building = threading.Event()
 
         def build_slowly() -> None:
-            with pg_engine.database.lock():  # type: ignore[union-attr]
+            with pg_engine.store.lock():
                 building.set()
                 time.sleep(1.0)
 
@@ -167,8 +166,7 @@ class TestGenerations:
     def test_one_writer_at_a_time(self, pg_engine: Engine, corpus_dir: Path, fake_embedder: Any):
         other = _engine(corpus_dir, fake_embedder, pg_engine.config.database_url)
         try:
-            assert other.database is not None
-            with other.database.lock(), pytest.raises(store.ReindexRunning, match="another newsbot is rebuilding"):
+            with other.store.lock(), pytest.raises(store.ReindexRunning, match="another newsbot is rebuilding"):
                 pg_engine.reindex()
         finally:
             other.close()
