@@ -108,13 +108,24 @@ class TopicMatcher:
         if window is None or window[1] - window[0] + 1 > len(topic.terms) + self.slack:
             return None
         first, last = window
-        return tuple(tokens[position] for position, _ in hits if first <= position <= last)
+        return _joined(text, [tokens[position] for position, _ in hits if first <= position <= last])
 
     @staticmethod
     def _term_spans(topic: Topic, text: str) -> tuple[Span, ...]:
         tokens = [(m.start(), m.end()) for m in _WORD.finditer(text)]
         token_stems = stems([text[a:b].lower() for a, b in tokens])
-        return tuple(span for span, stem in zip(tokens, token_stems, strict=True) if stem in topic.terms)
+        return _joined(text, [span for span, stem in zip(tokens, token_stems, strict=True) if stem in topic.terms])
+
+
+def _joined(text: str, spans: Sequence[Span]) -> tuple[Span, ...]:
+    """Spans with only spaces between them made one ("harbour tunnel" bold as one phrase)."""
+    joined: list[Span] = []
+    for start, end in spans:
+        if joined and not text[joined[-1][1] : start].strip():
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def _stems_of(text: str) -> list[str]:

@@ -105,7 +105,7 @@ class TestFollowingATopic:
             "[1] Tunnel builder chosen — Island Times, 2025-03-03. " + server.url("/tunnel-builder-chosen.html")
             in alert.plain
         )
-        assert "<b>harbour</b> <b>tunnel</b>" in alert.text  # the words that made it match, bold
+        assert "<b>harbour tunnel</b>" in alert.text  # the words that made it match, bold
         assert engine.topics and all(topic == "harbour tunnel" for topic, _ in engine.topics)
         assert not [q for q in engine.questions if "harbour" in q]  # a topic costs no question
 

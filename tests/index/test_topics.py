@@ -79,6 +79,9 @@ class TestTopicMatcher:
         assert answer.answered and answer.sources[0].title == "Council picks a builder"
         assert answer.sentences[0].source_number == 1 and answer.sentences[0].highlights
         assert not topic_answer(topic, *FERRY[:1], None).answered
+        doc, sentences = document("Tunnel news", "Work on the harbour tunnel began.")
+        (held,) = TopicMatcher().run(topic, doc, sentences).cited  # type: ignore[union-attr]
+        assert [sentences[0].text[a:b] for a, b in held.spans] == ["harbour tunnel"]  # one phrase, one bold span
 
 
 class TestMatchArticle:
