@@ -149,7 +149,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ready_s = time.perf_counter() - started
         await application.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2), allowed_updates=ALLOWED_UPDATES)
         await application.start()
-        services = application.bot_data["services"]
+        services = application.bot_data.services
         lags: list[float] = []
         pending: list[int] = []
         watcher = asyncio.create_task(watch_loop(lags, pending, services))

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from newsbot.bot import handlers, logsafe
+from newsbot.bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from newsbot.bot.delivery import RetryingRateLimiter
 from newsbot.bot.handlers.replies import reply
 from newsbot.bot.replicas import AcknowledgingQueue, LedgerApplication
@@ -48,7 +49,7 @@ NETWORK_NOTE = ("⚠️ A network problem with Telegram may have kept my reply f
                 "If you don't see it, please send your message again.")
 
 
-def build_application(settings: Settings, engine: AnswerEngine) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, engine: AnswerEngine) -> NewsApplication:
     """The PTB application with all handlers, the rate limiter and the error handler."""
     logsafe.hide_secrets(settings.secrets())
     # PTB 22.2+ warns on each 429 that RetryAfter.retry_after will become a timedelta in PTB 23
@@ -73,12 +74,13 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application: 
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
     shared = Services.create(settings, engine)
-    application.bot_data["services"] = shared
+    application.bot_data.services = shared
     if shared.shared is not None:
-        application.bot_data["ledger"] = shared.shared.ledger
+        application.bot_data.ledger = shared.shared.ledger
     handlers.register(application)
     application.add_error_handler(on_error)
     return application
@@ -95,9 +97,9 @@ def rate_limiter(settings: Settings) -> RetryingRateLimiter:
     )
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: NewsApplication) -> None:
     """After getMe: load (or build) the index off the loop, then publish the command menu."""
-    shared: Services = application.bot_data["services"]
+    shared = application.bot_data.services
     await asyncio.to_thread(_prepare_engine, shared.engine, shared.stopping)
     await application.bot.set_my_commands(COMMANDS)
     if shared.feeds is not None:
@@ -128,8 +130,8 @@ def _prepare_engine(engine: AnswerEngine, stopping: threading.Event | None = Non
     engine.warm_up()
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    shared: Services = application.bot_data["services"]
+async def _post_shutdown(application: NewsApplication) -> None:
+    shared = application.bot_data.services
     shared.stopping.set()
     if shared.feeds is not None:
         await shared.feeds.stop()
@@ -138,7 +140,7 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     await asyncio.to_thread(shared.close)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: NewsContext) -> None:
     """Log the error (never the token) and, where a user is waiting, say so briefly; the bot runs on."""
     error = context.error
     if isinstance(error, RetryAfter | TimedOut | NetworkError) and not isinstance(update, Update):

@@ -19,6 +19,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from newsbot.bot.context import BotData
 from newsbot.bot.shared_state import BUSY, MINE
 from newsbot.index.postgres.database import DatabaseUnavailable
 
@@ -54,12 +55,12 @@ class AcknowledgingQueue(asyncio.Queue):  # type: ignore[type-arg]
 
 
 class LedgerApplication(Application):  # type: ignore[type-arg]
-    """An Application that handles each update once across replicas (`bot_data["ledger"]`)."""
+    """An Application that handles each update once across replicas (`bot_data.ledger`, bot/context.py)."""
 
     async def process_update(self, update: object) -> None:
         busy = False
         try:
-            ledger = self.bot_data.get("ledger")
+            ledger = self.bot_data.ledger if isinstance(self.bot_data, BotData) else None
             if ledger is None or not isinstance(update, Update):
                 await super().process_update(update)
                 return

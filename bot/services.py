@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from telegram.ext import CallbackContext
 
 from newsbot.bot import follows
+from newsbot.bot.context import BotData
 from newsbot.bot.conversation import Conversations
 from newsbot.bot.feedback import FeedbackStore, ReaderHash
 from newsbot.bot.feeds import FeedFollower
@@ -78,7 +79,7 @@ class Cooldown:
 
 @dataclass
 class Services:
-    """Shared by all handlers through `context.bot_data`; see `services(context)`."""
+    """Shared by all handlers as `context.bot_data.services` (bot/context.py); see `services(context)`."""
 
     settings: Settings
     engine: AnswerEngine
@@ -148,6 +149,9 @@ class Services:
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
-    """The `Services` of the running application."""
-    found: Services = context.application.bot_data["services"]
-    return found
+    """The `Services` of the running application (`context.services` where the handler takes a
+    `NewsContext`, bot/context.py)."""
+    bot_data = context.bot_data
+    if not isinstance(bot_data, BotData):
+        raise TypeError(f"bot_data is a {type(bot_data).__name__}: build the application with newsbot.bot.app.build_application")
+    return bot_data.services

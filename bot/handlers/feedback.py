@@ -13,10 +13,10 @@ import asyncio
 import re
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.feedback import NOT_STORED, FeedbackUnavailable
-from newsbot.bot.services import services
 
 # Twenty digits hold any SQLite id; longer is forged and goes to `unknown_button`.
 VOTE = re.compile(r"^fb:(\d{1,20}):([+-])$")
@@ -39,7 +39,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(unknown_button))
 
 
-async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def vote(update: Update, context: NewsContext) -> None:
     """Store the user's vote on an answer (a second press changes it) and thank them."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -50,20 +50,20 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer("Sorry, that answer could not be stored, so it cannot be rated.")
         return
     try:
-        stored = await asyncio.to_thread(services(context).feedback.record_vote, int(match.group(1)), query.from_user.id, helpful)
+        stored = await asyncio.to_thread(context.services.feedback.record_vote, int(match.group(1)), query.from_user.id, helpful)
     except FeedbackUnavailable:
         await query.answer("Sorry, your vote could not be saved just now.")
         return
     await query.answer("Thanks for your feedback!" if stored else "That answer is too old to rate.")
 
 
-async def no_data_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def no_data_button(update: Update, context: NewsContext) -> None:
     """Answer a press without data, and let no other handler take it."""
     await unknown_button(update, context)
     raise ApplicationHandlerStop
 
 
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_button(update: Update, context: NewsContext) -> None:
     """Answer a button press no other handler takes, so that the user's client stops waiting."""
     query = update.callback_query
     assert query is not None

@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.feeds import FeedFollower
 from newsbot.bot.filters import NEW_MESSAGE
 from newsbot.bot.handlers.access import admin_only
 from newsbot.bot.handlers.replies import reply
-from newsbot.bot.services import services
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, escape
 from newsbot.index.feeds import FeedState, is_url
 from newsbot.index.fetch import shorten_url, url_problem
@@ -29,9 +29,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
 
 @admin_only
-async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds(update: Update, context: NewsContext) -> None:
     """List, add or remove the feeds the bot follows."""
-    shared = services(context)
+    shared = context.services
     follower = shared.feeds
     args = context.args or []
     if follower is None:

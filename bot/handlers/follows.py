@@ -15,12 +15,12 @@ import re
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, has_words
 from newsbot.bot.follow_store import QUESTION, TOPIC, Follow, fold
 from newsbot.bot.handlers.replies import reply
-from newsbot.bot.services import services
 from newsbot.bot.telegram_html import escape
 from newsbot.index.topics import Topic, TopicError
 
@@ -50,7 +50,7 @@ def kind_of(text: str) -> str:
     return QUESTION if text.rstrip().endswith("?") or _ASKING.match(text.strip()) else TOPIC
 
 
-async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def may_change(update: Update, context: NewsContext) -> bool:
     """Anyone in a private chat; in a group, the bot's admins and the group's administrators."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None:
@@ -61,7 +61,7 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         return True  # an anonymous administrator writes as the group itself
     if user is None:
         return False
-    if services(context).is_admin(user.id):
+    if context.services.is_admin(user.id):
         return True
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
@@ -71,9 +71,9 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow(update: Update, context: NewsContext) -> None:
     """/follow TEXT: follow a topic or a question in this chat."""
-    shared, message = services(context), update.effective_message
+    shared, message = context.services, update.effective_message
     assert message is not None
     text = " ".join(" ".join(context.args or []).split())
     if shared.follows is None:
@@ -117,9 +117,9 @@ async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(message, said + "\n/following lists this chat's follows; /unfollow stops one.")
 
 
-async def following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def following(update: Update, context: NewsContext) -> None:
     """/following: the chat's follows, numbered for /unfollow."""
-    shared, message = services(context), update.effective_message
+    shared, message = context.services, update.effective_message
     assert message is not None
     if shared.follows is None:
         await reply(message, OFF)
@@ -140,9 +140,9 @@ def listing(present: list[Follow]) -> str:
     return "\n".join(lines)
 
 
-async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unfollow(update: Update, context: NewsContext) -> None:
     """/unfollow N, /unfollow all, or /unfollow TEXT."""
-    shared, message = services(context), update.effective_message
+    shared, message = context.services, update.effective_message
     assert message is not None
     argument = " ".join(" ".join(context.args or []).split())
     if shared.follows is None:

@@ -9,8 +9,9 @@ mention the bot). Silence, because a bot that answers what was not said to it is
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.filters import ADDRESSED_TO_BOT, GROUPS, NEW_MESSAGE, without_mention
 from newsbot.bot.handlers.questions import answer_question
 from newsbot.bot.handlers.replies import reply
@@ -20,7 +21,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(NEW_MESSAGE & GROUPS & ~filters.FORWARDED & filters.TEXT & ~filters.COMMAND & ADDRESSED_TO_BOT, group_question))
 
 
-async def group_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_question(update: Update, context: NewsContext) -> None:
     """A group message addressed to the bot: the text without the @mention is the question."""
     assert update.effective_message is not None
     question = without_mention(update.effective_message)

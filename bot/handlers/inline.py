@@ -8,13 +8,13 @@ import time
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, InlineQueryHandler
+from telegram.ext import Application, InlineQueryHandler
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.filters import has_words
 from newsbot.bot.handlers.replies import NO_PREVIEW
 from newsbot.bot.questionlog import QuestionLog
 from newsbot.bot.render import NOT_FOUND
-from newsbot.bot.services import services
 from newsbot.bot.telegram_html import render_single
 from newsbot.index.types import Answer
 
@@ -26,11 +26,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(InlineQueryHandler(inline_answer))
 
 
-async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_answer(update: Update, context: NewsContext) -> None:
     """Answer the inline query with one article result holding the whole answer."""
     query = update.inline_query
     assert query is not None
-    shared = services(context)
+    shared = context.services
     question = " ".join(query.query.split())
     if not MIN_QUERY_CHARS <= len(question) <= shared.settings.max_question_chars or not has_words(question):
         await query.answer([], cache_time=CACHE_SECONDS)

@@ -18,14 +18,15 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.conversation import Context
 from newsbot.bot.feedback import CHAT
 from newsbot.bot.filters import NEW_MESSAGE, NOT_FORWARDED_IN_GROUPS, PRIVATE, has_words
 from newsbot.bot.handlers.replies import reply, showing_typing
 from newsbot.bot.questionlog import QuestionLog
-from newsbot.bot.services import Services, services
+from newsbot.bot.services import Services
 from newsbot.bot.telegram_html import escape, render_answer
 from newsbot.index.followup import Thread, leans_on_context, resolve
 from newsbot.index.pipeline.normalise import THANKS, only_chat
@@ -47,9 +48,9 @@ def register_messages(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & ~filters.TEXT, not_text_hint))
 
 
-async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_help(update: Update, context: NewsContext) -> None:
     """Say what the bot knows (how many articles, which dates) and how to ask it."""
-    shared = services(context)
+    shared = context.services
     stats = await shared.in_pool(shared.engine.stats)
     dates = f", from {stats.first_date} to {stats.last_date}" if stats.first_date else ""
     name = f"@{context.bot.username}"
@@ -72,7 +73,7 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update.effective_message, "\n".join(lines))
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: NewsContext) -> None:
     """/ask QUESTION, in any chat (PTB already ignores /ask@otherbot)."""
     question = " ".join(context.args or [])
     if not question:
@@ -81,28 +82,28 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer_question(update, context, question)
 
 
-async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_question(update: Update, context: NewsContext) -> None:
     """In a private chat, any text is a question."""
     assert update.effective_message is not None
     await answer_question(update, context, update.effective_message.text or "")
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: NewsContext) -> None:
     """A command the bot does not have."""
     await reply(update.effective_message, "I don't know that command. Send /help to see what I can do.")
 
 
-async def not_text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text_hint(update: Update, context: NewsContext) -> None:
     """Stickers, photos, voice…: only text questions are answered."""
     await reply(update.effective_message, "I can only answer questions sent as text. Send /help to see how.")
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: NewsContext, question: str) -> None:
     """Answer `question` as a reply to the asking message, with feedback buttons under it.
 
     Logs one line per question, whatever becomes of it (`bot.questionlog`).
     """
-    shared = services(context)
+    shared = context.services
     message, user = update.effective_message, update.effective_user
     assert message is not None
     question = " ".join(question.split())
@@ -117,7 +118,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         entry.emit(shared.settings.log_questions)
 
 
-async def _answer(shared: Services, context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int | None,
+async def _answer(shared: Services, context: NewsContext, message: Message, user_id: int | None,
                   question: str, entry: QuestionLog) -> None:
     limit = shared.settings.max_question_chars
     if len(question) > limit:

@@ -135,7 +135,7 @@ class TestAFullFeedbackDatabase:
                                                                                caplog):
         from test_feedback import fill_up
 
-        shared = running_bot.application.bot_data["services"]
+        shared = running_bot.application.bot_data.services
         user = telegram.user(USER_ID)
         chat = telegram.private_chat(user)
         await wait_answer(telegram, telegram.send_text(chat, user, "who attended the talks?"))

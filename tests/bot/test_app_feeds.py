@@ -163,7 +163,7 @@ class TestHostileUrls:
             ):
                 reply = await wait_reply(telegram, telegram.send_text(chat, admin, f"/feeds add {url}"))
                 assert reply.plain.startswith(f"Cannot follow {url}: {problem}") and "\n" not in reply.plain
-            assert bot.application.bot_data["services"].feeds.feeds() == []
+            assert bot.application.bot_data.services.feeds.feeds() == []
             assert not [r for r in caplog.records if r.exc_info], caplog.text
         finally:
             await bot.stop()
@@ -269,7 +269,7 @@ class TestABigFeed:
                 await asyncio.sleep(0.02)
             assert len(during) >= 3, (during, parsing)  # answered while the feed was parsed
             assert max(during) - baseline < 0.2, (baseline, during)
-            state = bot.application.bot_data["services"].feeds.store.states[server.url("/big.xml")]
+            state = bot.application.bot_data.services.feeds.store.states[server.url("/big.xml")]
             await telegram.wait_for(lambda: state.kind == "feed", within=30)
             assert state.title == "Big Times"
         finally:

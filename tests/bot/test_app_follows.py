@@ -53,7 +53,7 @@ def serve_feed(server: FeedServer, path: str, *stories: tuple[str, str]) -> str:
 
 
 def services_of(bot: RunningBot) -> Services:
-    found: Services = bot.application.bot_data["services"]
+    found: Services = bot.application.bot_data.services
     return found
 
 

@@ -143,7 +143,7 @@ class TestOverload:
                                                                   engine: FakeEngine):
         engine.answer_seconds = ENGINE_SECONDS
         running: RunningBot = await start_bot(workers=WORKERS, cooldown_seconds=COOLDOWN, rate_limit_per_second=5000)
-        services: Services = running.application.bot_data["services"]
+        services: Services = running.application.bot_data.services
         driver = LoadDriver(telegram)
 
         with LoopWatch(services) as watch:

@@ -24,7 +24,7 @@ class TestAdminsCheckedOnEveryCall:
     async def test_an_admin_removed_from_the_settings_is_refused_from_the_next_call_on(
         self, telegram: FakeTelegram, running_bot: RunningBot, engine: FakeEngine, corpus_dir: Path
     ):
-        services: Services = running_bot.application.bot_data["services"]
+        services: Services = running_bot.application.bot_data.services
         admin = telegram.user(ADMIN_ID, "Ada")
         chat = telegram.private_chat(admin)
         assert (await wait_reply(telegram, telegram.send_text(chat, admin, "/stats"))).plain.startswith("Index")
