@@ -186,8 +186,7 @@ def main() -> None:
         model = DecisionModel(
             tuple((n, round(float(v), 4)) for n, v in zip(FEATURES, w, strict=True)),
             round(b, 4),
-            current.specific_idf,
-            current.retrieval_depth,
+            retrieval_depth=current.retrieval_depth,
         )
         model.save(
             DEFAULT_MODEL,

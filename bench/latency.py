@@ -69,6 +69,12 @@ def questions_table(args: argparse.Namespace) -> dict[str, Any]:
         engine.load()
         engine.warm_up()
         pipelines[f"newsbot {backend}"] = NewsbotPipeline(engine)
+        if args.reader_off_too:
+            # The same engine without the trained reader: what reading costs.
+            unread = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=engine.embedder, config=config,
+                            pipeline=AnswerPipeline(config.pipeline))
+            unread._data = engine.data
+            pipelines[f"newsbot {backend}, reader off"] = NewsbotPipeline(unread)
         if args.plain_question:
             # The same engine with the question taken as typed: what normalisation costs.
             plain = Engine(index_dir=index_dir, corpus_paths=args.corpus, embedder=engine.embedder, config=config,
@@ -251,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--backends", default="torch,onnx,onnx-int8")
     q.add_argument("--no-baselines", dest="baselines", action="store_false", help="time newsbot only (not bm25 and the tutorial)")
     q.add_argument("--plain-question", action="store_true", help="also time newsbot with the question taken as typed (no normalisation)")
+    q.add_argument("--reader-off-too", action="store_true", help="also time newsbot without the trained reader")
     q.add_argument("--index-dir", type=Path, default=None, help="newsbot index (default: the `newsbot eval` cache, onnx)")
     q.add_argument("--cache-dir", type=Path, default=None, help="where bench/quality.py cached the tutorial's chunk vectors (default: the user cache)")
     s = sub.add_parser("scale", help="FAISS flat / HNSW / IVF and BM25 at 100k and 1M chunks")

@@ -14,15 +14,15 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from newsbot.bot.context import NewsContext
 from newsbot.bot.feeds import stats_line as feeds_line
 from newsbot.bot.filters import NEW_MESSAGE, PRIVATE
 from newsbot.bot.handlers.access import admin_only
 from newsbot.bot.handlers.insights import send_chart
 from newsbot.bot.handlers.replies import NO_PREVIEW, reply
 from newsbot.bot.rebuild import progress_text, rebuild
-from newsbot.bot.services import services
 from newsbot.bot.telegram_html import escape
 from newsbot.bot.uploads import UploadRefused, check_upload, save
 
@@ -41,9 +41,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
 
 @admin_only
-async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reindex(update: Update, context: NewsContext) -> None:
     """Rebuild the index from the corpus in the background, showing progress in one message."""
-    shared = services(context)
+    shared = context.services
     if not shared.try_begin_rebuild():
         await reply(update.effective_message, BUSY)
         return
@@ -57,9 +57,9 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def upload(update: Update, context: NewsContext) -> None:
     """Add an admin's document to the corpus, then index it (only changed articles are embedded)."""
-    shared = services(context)
+    shared = context.services
     message = update.effective_message
     assert message is not None and message.document is not None
     directory = shared.settings.upload_dir
@@ -110,9 +110,9 @@ def _reindex_state(shared: Any) -> str:
 
 
 @admin_only
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: NewsContext) -> None:
     """The index (articles, chunks, size, age) and the questions and votes so far."""
-    shared = services(context)
+    shared = context.services
     index, counts = await asyncio.gather(shared.in_pool(shared.engine.stats), asyncio.to_thread(shared.feedback.counts))
     running = await asyncio.to_thread(_reindex_state, shared)
     dates = f" ({index.first_date} to {index.last_date})" if index.first_date else ""
@@ -122,6 +122,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"Chunks: {index.chunks} · sentences: {index.sentences}",
         f"Size: {index.index_bytes / 2**20:.1f} MB · built {_age(index.built_at)} ago",
         f"Reindex: {escape(running)}",
+        f"Reader: {escape(index.reader)}" if getattr(index, "reader", "") else "Reader: off",
         feeds_line(shared),
         "",
         f"<b>Questions</b> (the last {shared.settings.log_days:g} days; /gaps: what went unanswered)",
@@ -139,7 +140,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: NewsContext) -> None:
     """The first page of the articles the bot knows."""
     text, keyboard = await _sources_page(context, 0)
     message = update.effective_message
@@ -149,7 +150,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources_page(update: Update, context: NewsContext) -> None:
     """Show another page of /sources in the same message."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -163,8 +164,8 @@ async def sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             raise
 
 
-async def _sources_page(context: ContextTypes.DEFAULT_TYPE, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
-    shared = services(context)
+async def _sources_page(context: NewsContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    shared = context.services
     documents = await shared.in_pool(shared.engine.documents)
     pages = max(1, -(-len(documents) // SOURCES_PER_PAGE))
     page = min(max(page, 0), pages - 1)

@@ -12,15 +12,16 @@ import logging
 import time
 
 from telegram import InputFile, Message, Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
 from newsbot.bot.chart import last_days, questions_chart
+from newsbot.bot.context import NewsContext
 from newsbot.bot.feedback import FeedbackUnavailable
 from newsbot.bot.filters import NEW_MESSAGE
 from newsbot.bot.gaps import find_gaps, render_gaps
 from newsbot.bot.handlers.access import admin_only
 from newsbot.bot.handlers.replies import reply
-from newsbot.bot.services import Services, services
+from newsbot.bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ async def send_chart(message: Message, shared: Services) -> None:
 
 
 @admin_only
-async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gaps(update: Update, context: NewsContext) -> None:
     """/gaps [days]: unanswered questions, similar ones grouped, most asked first."""
-    shared, message = services(context), update.effective_message
+    shared, message = context.services, update.effective_message
     assert message is not None
     argument = " ".join(context.args or [])
     kept = int(shared.settings.log_days)

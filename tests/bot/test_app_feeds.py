@@ -268,7 +268,10 @@ class TestABigFeed:
                 number += 1
                 await asyncio.sleep(0.02)
             assert len(during) >= 3, (during, parsing)  # answered while the feed was parsed
-            assert max(during) - baseline < 0.2, (baseline, during)
+            # The median answer, not the slowest: on a loaded 2-core machine the parsing process itself
+            # takes a core, and one answer may wait for the CPU; the loop held by a parse (the bug)
+            # delays every answer during it by seconds.
+            assert sorted(during)[len(during) // 2] - baseline < 0.2, (baseline, during)
             state = bot.application.bot_data.services.feeds.store.states[server.url("/big.xml")]
             await telegram.wait_for(lambda: state.kind == "feed", within=30)
             assert state.title == "Big Times"
