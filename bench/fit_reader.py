@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--keep", type=float, default=0.95, help="share of every answerable set to answer")
     parser.add_argument("--weights", default="0,0.5,1,2", help="reader weights to compare")
     parser.add_argument("--weight", type=float, default=None, help="the weight to fit and --write with")
+    parser.add_argument("--drop", default="", help="features to leave out, each measured alone (a+b: together), e.g. type_found,typed")
     parser.add_argument("--cache", type=Path, default=Path(".reader/fit_cache.pkl"))
     parser.add_argument("--fresh", action="store_true", help="run the questions again (a new reader)")
     parser.add_argument("--write", action="store_true", help=f"save the decision model to {DEFAULT_MODEL}")
@@ -162,21 +163,28 @@ def main() -> None:
     weights = [float(w) for w in args.weights.split(",")] if args.weight is None else [args.weight]
     print("weight  " + "  ".join(f"{n:>12}" for n in names) + "   (answerable: hit/answered; to decline: declined)")
     best = None
+    drops = [""] + [d for d in args.drop.split(",") if d]
     for weight in weights:
         params = replace(ReadParams(), weight=weight)
         x, hit = evaluate(rows, engines, params)
-        answered = np.zeros(len(rows), dtype=bool)
-        for fold in (0, 1):
-            w, b = fitted(x[folds != fold], y[folds != fold], sets[folds != fold], args.keep)
-            answered[folds == fold] = (x[folds == fold] @ w + b) >= 0
-        cells = []
-        for n in names:
-            m = sets == n
-            if y[m][0] == 1:
-                cells.append(f"{(hit[m] & answered[m]).mean():.3f}/{answered[m].mean():.2f}")
-            else:
-                cells.append(f"{1 - answered[m].mean():>12.3f}")
-        print(f"{weight:6.2f}  " + "  ".join(f"{c:>12}" for c in cells))
+        for drop in drops:
+            # A feature dropped: what the decision loses without it (the rule behind it could go).
+            kept = x.copy()
+            for name in drop.split("+") if drop else ():
+                kept[:, FEATURES.index(name)] = 0.0
+            answered = np.zeros(len(rows), dtype=bool)
+            for fold in (0, 1):
+                w, b = fitted(kept[folds != fold], y[folds != fold], sets[folds != fold], args.keep)
+                answered[folds == fold] = (kept[folds == fold] @ w + b) >= 0
+            cells = []
+            for n in names:
+                m = sets == n
+                if y[m][0] == 1:
+                    cells.append(f"{(hit[m] & answered[m]).mean():.3f}/{answered[m].mean():.2f}")
+                else:
+                    cells.append(f"{1 - answered[m].mean():>12.3f}")
+            label = f"{weight:6.2f}" + (f" -{drop}" if drop else "")
+            print(f"{label:<8}  " + "  ".join(f"{c:>12}" for c in cells))
         if args.weight is not None:
             best = (x, params)
     if args.write and best is not None:
