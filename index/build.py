@@ -128,6 +128,8 @@ def build_index(
         hashes = [document_hash(d) for d in documents]
         fingerprint = embedder.fingerprint
         previous = _reusable(target, fingerprint, spec)
+        if previous is None:  # every chunk will be embedded: load the model while sentences are split
+            _load_in_background(embedder)
 
         sentence_rows: list[tuple[int, int, int]] = []
         chunk_rows: list[tuple[int, int, int]] = []
@@ -263,6 +265,22 @@ class IndexTarget(Protocol):
     def lock(self) -> AbstractContextManager[None]: ...
     def previous(self) -> Embedded | None: ...
     def write(self, data: store.IndexData) -> str | Path: ...
+
+
+def _load_in_background(embedder: Embedder) -> None:
+    """Load the tokenizer and the model in a thread: pysbd holds one core while sentences are split,
+    and loading (mostly native code) takes the other. On two cores, 0.5-1 s off a fresh build
+    (issue 23). The build's own `prepare()` waits for this load; an error is raised there, not here."""
+    import threading
+
+    def load() -> None:
+        try:
+            _ = embedder.tokenizer
+            embedder.prepare()
+        except Exception:  # the build's prepare() loads again and reports it
+            pass
+
+    threading.Thread(target=load, name="newsbot-model-load", daemon=True).start()
 
 
 def _reusable(target: IndexTarget, fingerprint: str, spec: ChunkSpec) -> Embedded | None:

@@ -6,11 +6,13 @@ are scored in their context without being embedded a second time.
 
 Texts are tokenised with the model's fast tokenizer (`tokenizers`, no transformers import) and
 batched by length so that little time goes to padding. The transformer itself runs on a backend:
-`torch` (the reference) or `onnx` (onnxruntime, see `index.onnx_backend`).
+`torch` (the reference), `onnx` and `onnx-int8` (onnxruntime, see `index.onnx_backend`) or
+`openvino-int8` (see `index.openvino_backend`; without OpenVINO it falls back to `onnx-int8`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -25,6 +27,7 @@ from newsbot.index.config import BACKENDS, DEFAULT_BACKEND
 from newsbot.index.model_files import default_model_path, model_fingerprint
 
 MAX_TOKENS = 256
+log = logging.getLogger(__name__)
 
 
 class Transformer(Protocol):
@@ -110,12 +113,22 @@ class Embedder:
     def _load_transformer(self) -> Transformer:
         if self.backend == "torch":
             return _TorchTransformer(self.model_path, self.threads)
+        if self.backend == "openvino-int8":
+            try:
+                from newsbot.index.openvino_backend import OpenVinoTransformer
+
+                return OpenVinoTransformer(self.model_path, self.threads, cache_dir=self.cache_dir)
+            except Exception as error:  # not installed, an unsupported CPU, a failed quantization
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+                hint = ' (pip install "newsbot[fast]")' if isinstance(error, ImportError) else ""
+                log.warning("openvino-int8 unavailable: %s; using onnx-int8%s", reason, hint)
+                self.backend = "onnx-int8"  # what the index manifest then records
         from newsbot.index.onnx_backend import OnnxTransformer
 
         return OnnxTransformer(self.model_path, self.threads, quantized=self.backend == "onnx-int8", cache_dir=self.cache_dir)
 
     def prepare(self) -> None:
-        """Load the transformer now (the first use of an ONNX backend exports the model once)."""
+        """Load the transformer now (the first use of an ONNX or OpenVINO backend exports the model once)."""
         _ = self.transformer
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

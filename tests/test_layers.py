@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # A stage of the answer pipeline imports the records and helpers shared by stages, never another stage.
 STAGE_SHARED = {"newsbot.index.pipeline.records", "newsbot.index.pipeline.evidence"}
 # bot/ reaches the engine through `AnswerEngine` (bot/services.py); only the serve command builds one.
-ENGINE_INTERNALS = ("newsbot.index.engine", "newsbot.index.pipeline", "newsbot.index.embed", "newsbot.index.onnx_backend")
+ENGINE_INTERNALS = ("newsbot.index.engine", "newsbot.index.pipeline", "newsbot.index.embed", "newsbot.index.onnx_backend",
+                    "newsbot.index.openvino_backend")
 BOT_EXCEPTIONS = {
     ("newsbot.bot.app", "newsbot.index.engine"): "serve builds the Engine it hands to the handlers",
     ("newsbot.bot.handlers.questions", "newsbot.index.pipeline.normalise"): "greetings and thanks are answered without the engine",
