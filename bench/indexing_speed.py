@@ -1,4 +1,4 @@
-"""Indexing throughput: newsbot (torch, onnx, onnx-int8) against the tutorial pipeline, one run.
+"""Indexing throughput: newsbot (torch, onnx, onnx-int8, openvino-int8) against the tutorial pipeline, one run.
 
     python bench/indexing_speed.py \
         --corpus wikinews=../shared/datasets/news_wikinews/corpus.jsonl@60 \
@@ -33,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 LAYERS, HIDDEN, FFN = 6, 384, 1536
-NEWSBOT_BACKENDS = ("torch", "onnx", "onnx-int8")
+NEWSBOT_BACKENDS = ("torch", "onnx", "onnx-int8", "openvino-int8")
 
 
 def flops(tokens: int) -> float:
