@@ -195,6 +195,20 @@ class TestOnTheRealModel:
         again = Embedder(backend="openvino-int8").encode_passages(texts, [[(0, len(t))] for t in texts]).passages
         np.testing.assert_allclose(again, vectors, atol=1e-6)
 
+    def test_padding_and_batch_shape(self) -> None:
+        pytest.importorskip("openvino")
+        pytest.importorskip("nncf")
+        from newsbot.index.model_files import default_model_path
+
+        transformer = openvino_backend.OpenVinoTransformer(default_model_path(), threads=1)
+        ids = np.array([[101, 7592, 2088, 102, 0, 0], [101, 7592, 2088, 2003, 2088, 102]], dtype=np.int64)
+        mask = (ids != 0).astype(np.int64)
+        states = transformer(ids, mask)
+        assert states.shape == (2, 6, 384) and states.dtype == np.float32
+        alone = transformer(ids[:1, :4], mask[:1, :4])  # one row: padded to 16 tokens inside, cut back
+        assert alone.shape == (1, 4, 384)
+        np.testing.assert_allclose(states[0, :4], alone[0], atol=1e-3)
+
     def test_index_command_without_openvino(self, tmp_path: Path) -> None:
         corpus = tmp_path / "corpus"
         corpus.mkdir()
