@@ -56,11 +56,12 @@ def ensure_quantized(model_path: Path, cache_dir: Path | None = None, calibratio
     target = quantized_path(model_path, cache_dir, calibration)
     if target.is_file() and target.with_suffix(".bin").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The export takes the directory's lock itself: asked for under that lock, a second flock of the
+    # same file by this process would wait for ever.
+    float_model = ensure_exported(model_path, quantized=False, cache_dir=cache_dir)
     with _lock(target.parent / ".lock"):
-        if target.is_file() and target.with_suffix(".bin").is_file():
+        if target.is_file() and target.with_suffix(".bin").is_file():  # another process quantized it
             return target
-        float_model = ensure_exported(model_path, quantized=False, cache_dir=cache_dir)
         _quantize(model_path, float_model, target, calibration_texts(calibration))
     return target
 

@@ -118,6 +118,31 @@ class TestCache:
         openvino_backend.ensure_quantized(model, tmp_path / "cache")
         assert calls == [target]
 
+    def test_an_empty_cache_exports_then_quantizes(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import threading
+
+        model = self._model(tmp_path)
+        exported: list[Path] = []
+
+        def export(model_path: Path, destination: Path) -> None:
+            exported.append(destination)
+            destination.write_bytes(b"onnx")
+
+        def quantize(model_path: Path, float_model: Path, destination: Path, texts: list[str]) -> None:
+            assert float_model.read_bytes() == b"onnx" and texts
+            destination.with_suffix(".bin").write_bytes(b"\0")
+            destination.write_text("<net/>")
+
+        monkeypatch.setattr(onnx_backend, "_export", export)
+        monkeypatch.setattr(openvino_backend, "_quantize", quantize)
+        found: list[Path] = []
+        # Both steps lock the model's cache directory: in a thread, so that a deadlock fails the test.
+        worker = threading.Thread(target=lambda: found.append(openvino_backend.ensure_quantized(model, tmp_path / "cache")), daemon=True)
+        worker.start()
+        worker.join(timeout=20)
+        assert found == [openvino_backend.quantized_path(model, tmp_path / "cache")], "ensure_quantized did not return"
+        assert len(exported) == 1 and found[0].with_suffix(".bin").is_file()
+
     def test_threads_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="threads must be > 0, got 0"):
             openvino_backend.OpenVinoTransformer("unused", 0)
