@@ -41,7 +41,7 @@ def _reader_spans(reader, question: str, sentences: list[str], index: int) -> li
     return [span] if span else []
 
 
-def measure(questions: Path, limit: int | None = None, use_reader: bool = False) -> dict[str, Counter[str]]:
+def measure(questions: Path, limit: int | None = None, use_reader: bool = False, union: bool = False) -> dict[str, Counter[str]]:
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     counts: dict[str, Counter[str]] = {}
     reader = None
@@ -64,10 +64,11 @@ def measure(questions: Path, limit: int | None = None, use_reader: bool = False)
         gold = [(start - offset, start - offset + len(answer))
                 for answer, start in zip(record["answers"], record["answer_starts"], strict=True)
                 if 0 <= start - offset < len(sentence)]
+        spans = []
         if reader is not None:
             spans = _reader_spans(reader, record["question"], [s.sent for s in segments], found[0])
-        else:
-            spans = list(answer_spans(record["question"], sentence))
+        if reader is None or union:
+            spans += [p for p in answer_spans(record["question"], sentence) if all(not _overlap(p, r) for r in spans)]
         count = counts.setdefault(kind.value, Counter())
         count["questions"] += 1
         count["answer_bold"] += any(_overlap(s, g) for s in spans for g in gold)
@@ -82,9 +83,10 @@ def main() -> None:
     parser.add_argument("questions", type=Path, help="a SQuAD-style questions .jsonl (question, answers, answer_starts, paragraph)")
     parser.add_argument("--limit", type=int, default=None, help="the first N questions")
     parser.add_argument("--reader", action="store_true", help="the trained reader's span instead of the patterns")
+    parser.add_argument("--union", action="store_true", help="with --reader: the reader's span and the patterns' that don't overlap it")
     args = parser.parse_args()
     print("| kind | questions | answer in bold | any bold | bold spans on the answer |\n|---|---|---|---|---|")
-    for kind, c in sorted(measure(args.questions, args.limit, args.reader).items()):
+    for kind, c in sorted(measure(args.questions, args.limit, args.reader, args.union).items()):
         print(f"| {kind} | {c['questions']} | {c['answer_bold'] / c['questions']:.0%} | {c['any_bold'] / c['questions']:.0%} | "
               f"{c['spans_on_answer'] / max(c['spans'], 1):.0%} |")
 

@@ -25,7 +25,6 @@ from newsbot.index import store
 from newsbot.index.build import BuildSummary, Progress, build_index, source_fingerprint
 from newsbot.index.config import EngineConfig
 from newsbot.index.embed import Embedder
-from newsbot.index.highlight import add_highlights
 from newsbot.index.pipeline import AnswerPipeline
 from newsbot.index.pipeline.read import load_reader
 from newsbot.index.snapshot import Snapshot
@@ -184,9 +183,7 @@ class Engine:
                 else "no article is dated in that range; undated articles are left out by a date filter"
             )
             return Answer(" ".join(question.split()), False, reason=reason, latency_ms=(time.perf_counter() - started) * 1000)
-        answer = self.pipeline.run(data, question, self._encode, k, allowed)
-        if self.pipeline.reader is None:
-            answer = add_highlights(answer)  # without the reader, answer spans by pattern, for bold
+        answer = self.pipeline.run(data, question, self._encode, k, allowed)  # answer spans marked, for bold
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 
     def match_topic(self, topic: str, doc_id: str) -> Answer:
