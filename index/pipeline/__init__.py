@@ -22,7 +22,7 @@ from newsbot.index.pipeline.candidates import SentenceCandidates
 from newsbot.index.pipeline.check import AnswerCheck
 from newsbot.index.pipeline.choose import ChoiceParams, SentenceChooser
 from newsbot.index.pipeline.cite import Citer
-from newsbot.index.pipeline.decide import DEFAULT_MODEL, PLAIN_MODEL, Decider, DecisionModel
+from newsbot.index.pipeline.decide import Decider, DecisionModel
 from newsbot.index.pipeline.fuse import FusionWeights, ZScoreFusion
 from newsbot.index.pipeline.normalise import QuestionNormaliser, only_chat
 from newsbot.index.pipeline.read import AnswerReader, ReaderModel, ReadParams
@@ -83,9 +83,7 @@ class AnswerPipeline:
         self.scorer = SentenceScorer(config.scoring)
         self.reader = AnswerReader(reader, config.reading) if reader is not None else None
         self.checker = AnswerCheck()
-        self.decider = decider or Decider(
-            decision_model or DecisionModel.load(DEFAULT_MODEL if reader is not None else PLAIN_MODEL)
-        )
+        self.decider = decider or Decider(decision_model)
         self.chooser = SentenceChooser(config.choice)
         self.citer = Citer()
 

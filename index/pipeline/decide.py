@@ -27,8 +27,7 @@ FEATURES = (
     "count_missing", "words_missing", "reader",
 )
 READER_CLIP = 10.0  # the reader's margin, in logits, is read within +-10
-DEFAULT_MODEL = Path(__file__).with_name("decision.json")  # fitted with the reader's margin
-PLAIN_MODEL = Path(__file__).with_name("decision-plain.json")  # for a pipeline without the reader
+DEFAULT_MODEL = Path(__file__).with_name("decision.json")
 
 
 class DecisionModelError(ValueError):
