@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsbot.index.build import build_index
@@ -47,12 +48,15 @@ class LoadRecorder:
     def __call__(self) -> object:
         import threading
 
-        from conftest import _LookupTransformer  # type: ignore[import-not-found]
-
         self.threads.append(threading.current_thread().name)
         if self.fail:
             raise RuntimeError("the model cannot load")
-        return _LookupTransformer()
+        return _ConstantTransformer()
+
+
+class _ConstantTransformer:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        return np.ones((*input_ids.shape, 384), dtype=np.float32)
 
 
 class TestModelLoad:
