@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "ask",
         help="answer a question (or one per line from stdin)",
         description="Answer QUESTION with cited sentences from the articles. Without QUESTION, read questions "
-        "one per line from stdin and answer each, loading the model once.",
+        "one per line from stdin and answer each, loading the model once. A trained reader marks the words that "
+        "answer and the sentence that states them (NEWSBOT_READER: the path of another reader model, or off).",
     )
     ask.add_argument("question", nargs="?", metavar="QUESTION", help="the question; omit to read questions from stdin")
     _add_index_dir(ask)
@@ -94,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         "separated by ':'), and optionally NEWSBOT_UPLOAD_DIR, NEWSBOT_FEEDBACK_DB, NEWSBOT_WEBHOOK_URL, "
         "NEWSBOT_WEBHOOK_SECRET, NEWSBOT_DATABASE_URL, NEWSBOT_WORKERS, NEWSBOT_COOLDOWN, NEWSBOT_MAX_UPLOAD_MB, NEWSBOT_LOG_QUESTIONS "
         "(1: put each question's text in its log line), NEWSBOT_FEEDS (feed URLs separated by spaces or commas), "
-        "NEWSBOT_FEED_INTERVAL (minutes between polls, default 15), NEWSBOT_FEEDS_DIR, NEWSBOT_FEEDS_ALLOW_PRIVATE. "
+        "NEWSBOT_FEED_INTERVAL (minutes between polls, default 15), NEWSBOT_FEEDS_DIR, NEWSBOT_FEEDS_ALLOW_PRIVATE, "
+        "NEWSBOT_READER (the reader model's path, or off). "
         "Flags override them.",
     )
     _add_index_dir(serve)
