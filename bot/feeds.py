@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from newsbot.bot.rebuild import stop_when
 from newsbot.bot.settings import Settings
+from newsbot.bot.tasks import cancel
 from newsbot.bot.telegram_html import escape
 from newsbot.index.feeds import FeedState, FeedStore, FeedUpdater, UpdatePolicy, UpdateResult
 from newsbot.index.fetch import Fetcher, FetchPolicy, shorten_url
@@ -86,11 +87,8 @@ class FeedFollower:
         self._task = asyncio.create_task(self._run(shared), name="newsbot:feeds")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self, shared: Services) -> None:
         assert self._wake is not None

@@ -36,6 +36,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from newsbot.bot.follow_store import QUESTION, SENT, WAITING, Follow, FollowStore, Waiting, fold
+from newsbot.bot.tasks import cancel
 from newsbot.bot.telegram_html import MESSAGE_LIMIT, Line, Section, answer_sections, pack
 from newsbot.index.types import Answer, CitedSentence, Document
 
@@ -91,11 +92,8 @@ class FollowNotifier:
             self._wake.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
