@@ -180,11 +180,9 @@ def _highlights(
     the gold answer more often than either alone (SQuAD dev, docs/BENCHMARKS.md section 9)."""
     out = []
     for sentence, sid in zip(sentences, ids, strict=True):
+        read = [(span.start, span.end) for span in (reading.spans if reading is not None else ()) if span.sentence_id == sid]
         spans: list[tuple[int, int]] = []
-        for span in reading.spans if reading is not None else ():
-            if span.sentence_id == sid and all(span.end <= a or span.start >= b for a, b in spans):
-                spans.append((span.start, span.end))
-        for start, end in answer_spans(asked, sentence.text):
+        for start, end in (*read, *answer_spans(asked, sentence.text)):  # the reader's first
             if all(end <= a or start >= b for a, b in spans):
                 spans.append((start, end))
         out.append(replace(sentence, highlights=tuple(sorted(spans))) if spans else sentence)

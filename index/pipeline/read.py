@@ -17,6 +17,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,11 @@ class ReaderModel:
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
-        self.fingerprint = fingerprint(self.path)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The model file's fingerprint, read when first asked (not at every engine's construction)."""
+        return fingerprint(self.path)
 
     def warm_up(self) -> ReaderModel:
         """Open the model and the tokenizer now (a corrupt file fails here, with one line)."""
@@ -116,11 +121,6 @@ class ReaderModel:
             mask[row, :n] = e.attention_mask
         starts, ends = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
         return [_spans(starts[row], ends[row], e, limit) for row, e in enumerate(encodings)]
-
-
-def _best_span(start: np.ndarray, end: np.ndarray, encoding: Any) -> tuple[float, int, int]:
-    """The best span of the window (its word pieces only) against [CLS]."""
-    return _spans(start, end, encoding, 1)[0]
 
 
 def _spans(start: np.ndarray, end: np.ndarray, encoding: Any, limit: int) -> list[tuple[float, int, int]]:
@@ -190,7 +190,7 @@ class AnswerReader:
             first = int(data.doc_first_sentence[doc])
             last = int(data.doc_first_sentence[doc + 1])
             around = [(i, data.sentence(i).text) for i in range(max(first, sid - 1), min(last, sid + 2))]
-            window = build_window(data.document(doc).title, around, [i for i, _ in around].index(sid))
+            window = build_window(data.document(doc).title, around, sid - around[0][0])
             out.append(window)
             for part_sid, start, end in window.parts:
                 if end - start >= len(" ".join(data.sentence(part_sid).text.split())):
@@ -200,7 +200,7 @@ class AnswerReader:
     def run(self, data: Snapshot, question: Question, scored: Sequence[Scored]) -> Reading:
         windows = self.windows(data, scored)
         if not windows:
-            return Reading((), None, -1e4)
+            return Reading((), None)
         # The question as normalised ("wen" read as "when"); a list question's items are each a span.
         results = self.model.read_spans(question.text, windows, self.params.list_spans if question.many else 1)
         by_sentence: dict[int, float] = {}
@@ -224,9 +224,8 @@ class AnswerReader:
                     spans[key] = Span(holder, span[0], span[1], value)
                 if best is None or value > best.margin:
                     best = spans[key]
-        top = max(by_sentence.values(), default=-1e4)
         stated = tuple(sorted((s for s in spans.values() if s.margin > 0), key=lambda s: (s.sentence_id, s.start)))
-        return Reading(tuple(sorted(by_sentence.items())), best, top, stated)
+        return Reading(tuple(sorted(by_sentence.items())), best, stated)
 
     def rescore(self, scored: Sequence[Scored], reading: Reading) -> tuple[Scored, ...]:
         """The candidates re-ordered with what the reader found: a sentence that states the answer

@@ -130,12 +130,5 @@ class Reading:
     """What the reader made of the best candidates' windows."""
 
     margins: tuple[tuple[int, float], ...]  # sentence id -> its best margin (read sentences only)
-    best: Span | None
-    top: float  # the best margin over the windows read (-1e4: nothing read)
+    best: Span | None  # the best span over the windows read (None: nothing read)
     spans: tuple[Span, ...] = ()  # every span the reader says states (part of) the answer, by sentence
-
-    def margin(self, sentence_id: int) -> float | None:
-        for sid, value in self.margins:
-            if sid == sentence_id:
-                return value
-        return None

@@ -16,8 +16,8 @@ from newsbot.index.pipeline.read import (
     ReaderError,
     ReaderModel,
     ReadParams,
-    _best_span,
     _sentence_span,
+    _spans,
     load_reader,
 )
 from newsbot.index.pipeline.records import Candidate, Reading, Scored
@@ -72,7 +72,7 @@ class TestSpans:
 
         start = np.array([1.0, 9.0, 0.0, 0.0, 5.0, 1.0, 9.0])  # [CLS], question word, [SEP], window..., [SEP]
         end = np.array([1.0, 9.0, 0.0, 0.0, 1.0, 4.0, 9.0])
-        margin, a, b = _best_span(start, end, Encoding())
+        ((margin, a, b),) = _spans(start, end, Encoding(), 1)
         assert (a, b) == (4, 15)  # the question's word and the final [SEP] are never an answer
         assert margin == pytest.approx(5.0 + 4.0 - 2.0)
 
@@ -83,8 +83,6 @@ class TestSpans:
 
         start = np.array([2.0, 0.0, 6.0, 0.0, 0.0, 5.0, 0.0, 0.0])  # items at pieces 2 and 5
         end = np.array([2.0, 0.0, 6.0, 0.0, 0.0, 4.0, 0.0, 0.0])
-        from newsbot.index.pipeline.read import _spans
-
         found = _spans(start, end, Encoding(), 4)
         assert [(a, b) for _, a, b in found] == [(0, 3), (12, 15)]
         assert all(margin > 0 for margin, _, _ in found)
@@ -131,7 +129,7 @@ class TestAnswerReader:
 
     def test_weight_zero_keeps_the_scores_order(self, data) -> None:  # type: ignore[no-untyped-def]
         scored = _scored(data, [(0, 1.2), (1, 1.0)])
-        reading = Reading(((0, -5.0), (1, 8.0)), None, 8.0)
+        reading = Reading(((0, -5.0), (1, 8.0)), None)
         reader = AnswerReader(FakeModel("x"), replace(ReadParams(), weight=0.0))  # type: ignore[arg-type]
         assert [s.candidate.sentence_id for s in reader.rescore(scored, reading)] == [0, 1]
 
