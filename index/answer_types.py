@@ -24,9 +24,8 @@ class AnswerType(Enum):
     OTHER = "other"
 
 
-_MONTHS = MONTH_PATTERN  # matched case-insensitively below
 _DATE = re.compile(
-    rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{4}}|(?:1[5-9]|20)\d{{2}}s?|"
+    rf"\b(?:{MONTH_PATTERN}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH_PATTERN}|{MONTH_PATTERN}\s+\d{{4}}|(?:1[5-9]|20)\d{{2}}s?|"
     rf"{WEEKDAY_PATTERN}|yesterday|today|tomorrow|last\s+(?:week|month|year)|"
     r"(?:\d+|a|one|two|three)\s+(?:days?|weeks?|months?|years?|centur(?:y|ies))\s+(?:ago|later|earlier|before|after)|"
     r"(?:\d+(?:st|nd|rd|th)|[a-z]+(?:teenth|tieth))\s+century)\b",
@@ -41,7 +40,7 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-
 # A capitalised word or run inside a sentence, or a quoted title: a named thing.
 _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’\-]*(?:\s+(?:(?:and|of|the|for|de)\s+)?[A-Z0-9][\w'’\-]*)*|[\"“][^\"”]{2,60}[\"”]")
 # A weekday or a month is a date, not a named person or thing.
-_CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{_MONTHS})$", re.IGNORECASE)
+_CALENDAR = re.compile(rf"^(?:{WEEKDAY_PATTERN}|{MONTH_PATTERN})$", re.IGNORECASE)
 _CONNECTORS = frozenset({"and", "of", "the", "for", "de"})
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&.]*[A-Z]\b")
 _NOT_INITIALS = frozenset({"AM", "PM", "EG", "IE", "AKA", "ETC", "VS"})  # "9 a.m.", "e.g."

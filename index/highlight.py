@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from newsbot.index.answer_types import AnswerType, question_type
+from newsbot.index.language import MONTHS, WEEKDAYS
 from newsbot.index.types import Answer, CitedSentence
 
 Span = tuple[int, int]
@@ -40,11 +41,8 @@ _FUNCTION_WORDS = _word_set(
     several she since so some such than that the their then there these they this those though
     through to under unlike until we what when where whether which while who why with yet you"""
 )
-_MONTHS = _word_set(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-)
-_WEEKDAYS = _word_set("monday tuesday wednesday thursday friday saturday sunday")
+_MONTHS = frozenset(MONTHS)  # names and abbreviations, lower case
+_WEEKDAYS = frozenset(WEEKDAYS)
 # A capitalized run ending in one of these is an adjective ("North Korean officials"), not a name.
 _DEMONYMS = _word_set(
     """african american arab argentine asian australian austrian belgian brazilian british

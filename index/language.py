@@ -36,7 +36,8 @@ MONTHS: dict[str, int] = {
 }
 # A regular expression alternative for any month name or abbreviation (match it case-insensitively).
 MONTH_PATTERN = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
-WEEKDAY_PATTERN = "(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_PATTERN = "(?:" + "|".join(WEEKDAYS) + ")"
 
 # Small numbers as words, for "two weeks ago", "a couple of days".
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

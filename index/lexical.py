@@ -16,7 +16,6 @@ import numpy as np
 
 from newsbot.index.language import WORD
 
-_WORD = WORD
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had
@@ -48,7 +47,7 @@ def _stemmer() -> Any:
 def words(text: str) -> list[str]:
     """Lowercased words of `text`, hyphenated words split into their parts too."""
     out: list[str] = []
-    for match in _WORD.finditer(text.lower()):
+    for match in WORD.finditer(text.lower()):
         word = match.group().replace("’", "'")
         out.append(word)
         if "-" in word:

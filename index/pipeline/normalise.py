@@ -75,7 +75,6 @@ _LIGHT_VERBS = frozenset(terms("happen happens happened happening occur occurs o
 # "where did the talks take place" asks what "where did the talks happen" asks
 _TAKE_PLACE = re.compile(r"\b(take|takes|took|taken|taking)\s+place\b", re.IGNORECASE)
 _HAPPEN = {"take": "happen", "takes": "happens", "took": "happened", "taken": "happened", "taking": "happening"}
-_HOW_MANY_MUCH = HOW_MANY_MUCH
 
 _QUESTION_OPENERS = frozenset({"what", "when", "where", "who", "why", "how", "is", "are", "did", "does", "do"})
 
@@ -92,7 +91,6 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
 _HEART = re.compile(r"<3+|</3")
 _LONE_SYMBOLS = re.compile(r"(?<!\w)[&*#~^|\\]+(?!\w)")
 _REPEATED_PUNCT = re.compile(r"([?!.])[?!.]+")
-_WORD = WORD
 # "the one cutting jobs", "a second look": words that are numbers too rarely to add digits for.
 _AMBIGUOUS_NUMBER_WORDS = frozenset({"one", "second", "zero"})
 _CHAT_WORD = re.compile(r"(?<![\w'’\-])[A-Za-z][A-Za-z0-9/]*(?![\w'’\-])")
@@ -127,13 +125,13 @@ _GREETING_OR_THANKS = re.compile(
 def only_chat(text: str) -> bool:
     """True when `text` is chat alone ("hi there", "thanks!", "hey bot 👋", "??"): nothing to look up."""
     cleaned, stripped = _without_noise(text)
-    return not _WORD.search(stripped) or bool(_GREETING_OR_THANKS.match(" ".join(cleaned.split())))
+    return not WORD.search(stripped) or bool(_GREETING_OR_THANKS.match(" ".join(cleaned.split())))
 
 
 def strip_noise(text: str) -> str:
     """The question without emoji, hearts, HTML tags, fillers and repeated punctuation."""
     text, stripped = _without_noise(text)
-    if _WORD.search(stripped):  # a question made only of filler keeps its words
+    if WORD.search(stripped):  # a question made only of filler keeps its words
         text = stripped
     return " ".join(text.split())
 
@@ -203,7 +201,7 @@ class QuestionNormaliser:
         equivalents: dict[str, list[tuple[str, ...]]] = {}
         scaled: list[tuple[str, str]] = []
         text = self._spoken_numbers(self._chat_words(self._scaled_numbers(text, rewrites, scaled), rewrites), rewrites)
-        tokens = list(_WORD.finditer(text))
+        tokens = list(WORD.finditer(text))
         short_years = frozenset(m.group(1) or m.group(2) for m in _SHORT_YEAR.finditer(text))
         dropped: list[str] = []  # terms of typos of question words ("wich")
         letters = [ch for ch in text if ch.isalpha()]
@@ -233,7 +231,7 @@ class QuestionNormaliser:
                     equivalents.setdefault(t, []).append(tuple(terms(typed_form)))
         typed = tuple(dict.fromkeys(terms(text)))
         all_terms = tuple(dict.fromkeys((*terms(normalised), *extra, *typed)))
-        light = (_LIGHT_VERBS | ASKING if _HOW_MANY_MUCH.search(normalised) else _LIGHT_VERBS) | frozenset(dropped)
+        light = (_LIGHT_VERBS | ASKING if HOW_MANY_MUCH.search(normalised) else _LIGHT_VERBS) | frozenset(dropped)
         if any(t not in light for t in all_terms):
             typed = tuple(t for t in typed if t not in light)
             all_terms = tuple(t for t in all_terms if t not in light)
@@ -444,7 +442,6 @@ class QuestionNormaliser:
         return max(candidates, key=lambda c: lexicon.counts.get(c, 0)) if candidates else None
 
 
-_WH_WORDS, _COUNTING, _QUESTION_WORDS = WH_WORDS, COUNTING, QUESTION_WORDS
 _BEFORE_WH = frozenset({"", "in", "at", "from", "to", "of", "by", "for", "on", "with", "and", "but", "so"})
 
 
@@ -454,9 +451,9 @@ def _question_word_typo(word: str, previous: str, english: frozenset[str]) -> st
     English word ("show", "whole", "wheat") or a question word itself."""
     from rapidfuzz.distance import OSA
 
-    if word in _QUESTION_WORDS or word in english:
+    if word in QUESTION_WORDS or word in english:
         return None
-    allowed = _COUNTING if previous == "how" else _WH_WORDS if previous in _BEFORE_WH else ()
+    allowed = COUNTING if previous == "how" else WH_WORDS if previous in _BEFORE_WH else ()
     close = [w for w in allowed if OSA.distance(word, w, score_cutoff=1) <= 1]
     return close[0] if len(close) == 1 else None
 
@@ -475,7 +472,7 @@ def _names(text: str, lexicon: Lexicon) -> set[str]:
     """Terms the question capitalises (not as its first word), that the articles always
     capitalise, or that are numbers."""
     found: set[str] = set()
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group()
         if (match.start() > 0 and word[:1].isupper()) or word.lower() in lexicon.proper or word.isdigit():
             found.update(terms(word)[:1])

@@ -7,11 +7,8 @@ adds what the way people type needs (numbers, abbreviations, typos, chat noise).
 from __future__ import annotations
 
 from newsbot.index.answer_types import is_list_question, question_type
-from newsbot.index.language import WORD
 from newsbot.index.lexical import shown_words, terms
 from newsbot.index.pipeline.records import Question
-
-_WORD = WORD
 
 
 def make_question(raw: str, text: str | None = None, rewrites: tuple[str, ...] = (), extra_terms: tuple[str, ...] = ()) -> Question:
