@@ -11,39 +11,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
 import psycopg
 import pytest
 from bot_harness import ADMIN_ID, USER_ID, RunningBot, wait_answer, wait_reply
+from fake_embedder import FakeEmbedder
 from fake_telegram import FakeTelegram
 
 from newsbot.bot.app import build_application
 from newsbot.bot.settings import Settings
-from newsbot.index.embed import Embedder
 from newsbot.index.engine import Engine
-
-
-@cache
-def _token_table() -> np.ndarray:
-    return np.random.default_rng(0).standard_normal((30522, 384)).astype(np.float32)
-
-
-class _LookupTransformer:
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        return _token_table()[input_ids]
-
-
-class FakeEmbedder(Embedder):
-    """The real tokenizer around a lookup-table transformer: instant, no model run."""
-
-    @cached_property
-    def transformer(self) -> _LookupTransformer:  # type: ignore[override]
-        return _LookupTransformer()
 
 
 class Outage:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache, cached_property
 from pathlib import Path
 
-import numpy as np
 import pytest
-
-from newsbot.index.embed import Embedder
-
-DIMENSION = 384  # all-MiniLM-L6-v2, whose tokenizer the fake embedder keeps
+from fake_embedder import FakeEmbedder
 
 ARTICLES = {
     "bridge.txt": (
@@ -42,26 +37,6 @@ def _write_corpus(directory: Path, articles: dict[str, str | bytes] = ARTICLES) 
         else:
             path.write_text(content, encoding="utf-8")
     return directory
-
-
-@cache
-def _token_table() -> np.ndarray:
-    return np.random.default_rng(0).standard_normal((30522, DIMENSION)).astype(np.float32)
-
-
-class _LookupTransformer:
-    """Token vectors from a fixed random table: deterministic, instant, no torch."""
-
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        return _token_table()[input_ids]
-
-
-class FakeEmbedder(Embedder):
-    """The real tokenizer and pooling around a lookup-table transformer, for index tests without the model."""
-
-    @cached_property
-    def transformer(self) -> _LookupTransformer:  # type: ignore[override]
-        return _LookupTransformer()
 
 
 @pytest.fixture
