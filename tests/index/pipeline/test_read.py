@@ -165,8 +165,10 @@ class TestReaderModelFile:
     def test_the_shipped_reader_is_small_and_fingerprinted(self) -> None:
         assert DEFAULT_READER.is_file()
         assert DEFAULT_READER.stat().st_size < 30_000_000
-        assert (DEFAULT_READER.parent / "README.md").is_file()  # the model card
-        assert len(ReaderModel().fingerprint) == 12
+        card = (DEFAULT_READER.parent / "README.md").read_text(encoding="utf-8")  # the model card
+        fingerprint = ReaderModel().fingerprint
+        assert len(fingerprint) == 12
+        assert f"`{fingerprint}`" in card  # the card describes the file that ships
 
 
 @pytest.mark.model
