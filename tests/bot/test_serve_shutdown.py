@@ -94,29 +94,39 @@ class TestGracefulShutdown:
         assert TOKEN.split(":")[1] not in log + stdout.decode()
 
 
+async def _sigterm_within(process: asyncio.subprocess.Process, seen: bytes, seconds: float) -> str:
+    """SIGTERM `process`, assert it exits within `seconds`, and return everything it wrote on stderr
+    (`seen`, read so far, and the rest); a process that outlives the test is killed."""
+    import time
+
+    try:
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, rest = await asyncio.wait_for(process.communicate(), 30)
+        log = (seen + rest).decode()
+        assert time.monotonic() - started < seconds, log
+        return log
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 class TestStopDuringTheStartUpBuild:
     async def test_sigterm_during_the_first_build_exits_within_3_s(self, telegram: FakeTelegram, bot_env: dict[str, str],
                                                                     corpus_dir: Path):
         """Issues 11 and 20: a slow first build (30 articles, 1 s each) is stopped at its next step."""
-        import time
 
         for number in range(30):
             (corpus_dir / f"extra{number:02d}.txt").write_text(f"Extra article {number}\nSentence {number}.", encoding="utf-8")
         process = await start_serve({**bot_env, "NEWSBOT_TEST_REBUILD_STEP_SECONDS": "1"}, "serve")
+        seen = b""
         try:
             assert process.stderr is not None
-            seen = b""
             while b"embedding chunks" not in seen:  # the build is under way
                 seen += await asyncio.wait_for(process.stderr.read(200), 30)
-            process.send_signal(signal.SIGTERM)
-            started = time.monotonic()
-            _, rest = await asyncio.wait_for(process.communicate(), 30)
-            assert time.monotonic() - started < 3
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-        log = (seen + rest).decode()
+            log = await _sigterm_within(process, seen, 3.0)
         assert "Traceback" not in log, log
         assert not telegram.commands  # it never got as far as serving
 
@@ -127,7 +137,6 @@ class TestStopWhileSplittingAHostileArticle:
     ):
         """Issue 20: a 2.6 MB paragraph of abbreviations held SIGTERM up for 25 s (the real engine; the
         model is never loaded, since the build stops before it embeds)."""
-        import time
 
         (corpus_dir / "hostile.txt").write_text("Abbreviations\n" + "Mr. Dr. U.S. " * 200_000, encoding="utf-8")
         base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "PYTHONPATH") if key in os.environ}
@@ -141,22 +150,15 @@ class TestStopWhileSplittingAHostileArticle:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
+        seen = b""
         try:
             assert process.stderr is not None
-            seen = b""
             while b"splitting sentences" not in seen:
                 chunk = await asyncio.wait_for(process.stderr.read(200), 60)
                 assert chunk, seen.decode()
                 seen += chunk
             await asyncio.sleep(0.5)  # inside the long article now
-            process.send_signal(signal.SIGTERM)
-            started = time.monotonic()
-            _, rest = await asyncio.wait_for(process.communicate(), 30)
-            assert time.monotonic() - started < 3, (seen + rest).decode()
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-        log = (seen + rest).decode()
+            log = await _sigterm_within(process, seen, 3.0)
         assert "Traceback" not in log, log
         assert not telegram.commands
