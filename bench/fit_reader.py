@@ -54,42 +54,34 @@ def _fold(key: str) -> int:
 
 
 def collect(specs: list[str], limit: int, cache: Path) -> list[dict]:
-    """Each question's stages up to the reader, once (cached by the specs and the reader's fingerprint)."""
+    """Each question through the pipeline's stages up to the reader, once, saved to `cache` (run
+    with --fresh after changing the reader). The reader reads with weight 0, so the candidates keep
+    the scorer's order and scores, and each weight is applied afterwards (`evaluate`)."""
     config = EngineConfig.from_env()
     yes = DecisionModel(tuple((name, 0.0) for name in FEATURES), 1.0)
+    unweighted = replace(config.pipeline, reading=replace(config.pipeline.reading, weight=0.0))
     engines: dict[str, Engine] = {}
     rows: list[dict] = []
     rng = np.random.default_rng(SEED)
     for spec in specs:
         index_dir, questions_file, label, name = spec.rsplit(":", 3)
         if index_dir not in engines:
-            engines[index_dir] = Engine(
-                index_dir=index_dir, config=config, pipeline=AnswerPipeline(config.pipeline, decision_model=yes, reader=load_reader(config.reader))
-            ).load()
+            pipeline = AnswerPipeline(unweighted, decision_model=yes, reader=load_reader(config.reader))
+            engines[index_dir] = Engine(index_dir=index_dir, config=config, pipeline=pipeline).load()
         engine = engines[index_dir]
-        pipeline = engine.pipeline
-        assert pipeline.reader is not None, "the reader is off (NEWSBOT_READER)"
+        assert engine.pipeline.reader is not None, "the reader is off (NEWSBOT_READER)"
         with open(questions_file, encoding="utf-8") as handle:
             items = [json.loads(line) for line in handle if line.strip()]
         items = [items[i] for i in rng.permutation(len(items))][:limit]
         for item in items:
-            question = pipeline.normalise(engine.data, item["question"])
-            vector = engine._encode(question.text)
-            hits = pipeline.retrieve(
-                engine.data, question, vector, max(pipeline.config.k, pipeline.decider.model.retrieval_depth), None
-            )
-            from newsbot.index.pipeline.candidates import SentenceCandidates
-
-            candidates = SentenceCandidates(pipeline.config.k).run(engine.data, hits)
-            idf = pipeline.scorer.idf(engine.data, question)
-            scored = pipeline.scorer.run(engine.data, question, vector, candidates, idf)
-            reading = pipeline.reader.run(engine.data, question, scored)
+            question = engine.pipeline.normalise(engine.data, item["question"])
+            trace = engine.pipeline.trace(engine.data, question, engine._encode(question.text))
             key = str(item.get("article_id") or item.get("doc_id") or item["id"])
             rows.append(
                 {
-                    "set": name, "label": int(label), "index": index_dir, "question": question, "hits": hits, "idf": idf,
-                    "scored": scored, "reading": reading, "answers": tuple(item.get("answers") or ()), "fold": _fold(key),
-                    "kind": item.get("kind", ""),
+                    "set": name, "label": int(label), "index": index_dir, "question": question, "hits": trace.hits,
+                    "idf": trace.idf, "scored": trace.scored, "reading": trace.reading,
+                    "answers": tuple(item.get("answers") or ()), "fold": _fold(key), "kind": item.get("kind", ""),
                 }
             )  # fmt: skip
         print(f"{spec}: {len(items)} questions", file=sys.stderr)
